@@ -1,0 +1,109 @@
+# pvbus: libpvbus, hostctl, pvbusd and the hypervisor lab.
+#
+#   make run     install build dependencies (as root), build, print the tree
+#   make check   install test dependencies (as root), build, run every lane
+#   make SAN=1   the same build with ASan and UBSan, in build-san/
+#   make check LANES="unit cli"   only some lanes (unit cli peer vm)
+
+BUILD	?= build
+CC	?= cc
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=gnu11 -Wall -Wextra -fPIC
+CPPFLAGS += -D_GNU_SOURCE -DLIBBSD_NETBSD_VIS -Iinclude -Ilib
+LDLIBS	+= -lbsd
+
+ifeq ($(SAN),1)
+BUILD	:= build-san
+CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=all
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+
+SOMAJOR	:= 0
+SOVER	:= $(SOMAJOR).1.0
+
+# Extra flags and libraries of single programs.
+CFLAGS_pvbusd	= $(shell pkg-config --cflags fuse3 2>/dev/null)
+LIBS_pvbusd	= $(shell pkg-config --libs fuse3 2>/dev/null)
+LIBS_hvsim	= -lcapstone
+
+LIB_SRCS	:= $(sort $(wildcard lib/*.c lib/*/*.c))
+LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CMDS		:= $(notdir $(wildcard cmd/*))
+SIMS		:= $(notdir $(wildcard sim/*))
+UNIT_SRCS	:= $(wildcard tests/unit/*.c)
+UNITS		:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+HELPER_SRCS	:= $(wildcard tests/helpers/*.c)
+HELPERS		:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
+PRELOAD_SRCS	:= $(wildcard tests/preload/*.c sim/preload/*.c)
+PRELOADS	:= $(patsubst %.c,$(BUILD)/%.so,$(notdir $(PRELOAD_SRCS)))
+HEADERS		:= $(wildcard include/*.h include/*/*/*.h lib/*.h lib/*/*.h)
+
+.PHONY: all run check check-vm deps deps-test bench fuzz lint clean
+
+all: $(BUILD)/libpvbus.a $(BUILD)/libpvbus.so \
+	$(CMDS:%=$(BUILD)/%) $(SIMS:%=$(BUILD)/%) $(UNITS) $(HELPERS) $(PRELOADS)
+
+$(BUILD)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(CFLAGS_$(word 2,$(subst /, ,$<))) -c -o $@ $<
+
+$(BUILD)/libpvbus.a: $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libpvbus.so.$(SOVER): $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,libpvbus.so.$(SOMAJOR) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libpvbus.so: $(BUILD)/libpvbus.so.$(SOVER)
+	ln -sf libpvbus.so.$(SOVER) $(BUILD)/libpvbus.so.$(SOMAJOR)
+	ln -sf libpvbus.so.$(SOVER) $@
+
+# Every directory under cmd/ and sim/ is one program of the same name.
+define program
+$(BUILD)/$(1): $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard $(2)/$(1)/*.c)) $(BUILD)/libpvbus.a
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LIBS_$(1)) $$(LDLIBS)
+endef
+$(foreach p,$(CMDS),$(eval $(call program,$(p),cmd)))
+$(foreach p,$(SIMS),$(eval $(call program,$(p),sim)))
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpvbus.a $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpvbus.a $(LDLIBS)
+
+$(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libpvbus.a $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpvbus.a $(LDLIBS)
+
+$(BUILD)/%.so: tests/preload/%.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -o $@ $< -ldl
+
+$(BUILD)/%.so: sim/preload/%.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -o $@ $< -ldl
+
+deps:
+	@tools/deps build
+
+deps-test:
+	@tools/deps build test
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/hostctl -l
+
+check: deps-test
+	@$(MAKE) --no-print-directory all
+	@tests/run $(BUILD) $(LANES)
+
+check-vm: deps-test
+	@$(MAKE) --no-print-directory all
+	@tests/run $(BUILD) vm
+
+bench: all
+	@tests/bench/run $(BUILD)
+
+lint:
+	mandoc -Tlint -Wwarning man/*.[0-9]
+
+clean:
+	rm -rf build build-san

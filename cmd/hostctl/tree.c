@@ -1,0 +1,211 @@
+/*
+ * hostctl -l: the paravirtual device tree, one line per unit (type, version,
+ * capabilities), one per device and one for the store; -j gives JSON.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bsd/vis.h>
+#include <err.h>
+
+#include "hostctl.h"
+
+static const char *const access_names[] = {
+	[PVBUS_STORE_NONE] = "none",
+	[PVBUS_STORE_RO] = "read-only",
+	[PVBUS_STORE_RW] = "read-write",
+};
+
+/* Signatures may hold any byte: show them vis-encoded, less trailing NULs. */
+static char *
+signature_vis(const struct pvbus_unit *u)
+{
+	const char *sig = pvbus_unit_signature(u);
+	size_t len = 12;
+	char *s;
+
+	while (len > 0 && sig[len - 1] == '\0')
+		len--;
+	if ((s = malloc(len * 4 + 1)) == NULL)
+		err(1, "malloc");
+	strvisx(s, sig, len, VIS_SAFE | VIS_CSTYLE | VIS_DQ);
+	return (s);
+}
+
+void
+json_string(FILE *fp, const char *s)
+{
+	const unsigned char *p;
+
+	fputc('"', fp);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(fp, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(fp, "\\u%04x", *p);
+		else
+			fputc(*p, fp);
+	}
+	fputc('"', fp);
+}
+
+static void
+text_unit(FILE *fp, const struct pvbus_unit *u)
+{
+	const struct pvbus_attr *a;
+	const struct pvbus_device *d;
+	const char *store;
+	char *sig;
+	size_t i;
+
+	sig = signature_vis(u);
+	fprintf(fp, "%s: %s", pvbus_unit_name(u), pvbus_unit_type(u));
+	if (pvbus_unit_version(u)[0] != '\0')
+		fprintf(fp, " %s", pvbus_unit_version(u));
+	fprintf(fp, " at 0x%08x-0x%08x \"%s\"", pvbus_unit_base(u),
+	    pvbus_unit_maxleaf(u), sig);
+	free(sig);
+	for (i = 0; (a = pvbus_unit_attr(u, i)) != NULL; i++) {
+		switch (a->kind) {
+		case PVBUS_ATTR_FLAGS:
+			fprintf(fp, ", %s 0x%llx<%s>", a->name,
+			    (unsigned long long)a->raw, a->value);
+			break;
+		case PVBUS_ATTR_REGS:
+			fprintf(fp, ", %s [%s]", a->name, a->value);
+			break;
+		default:
+			fprintf(fp, ", %s %s", a->name, a->value);
+			break;
+		}
+	}
+	fputc('\n', fp);
+
+	for (i = 0; (d = pvbus_unit_device(u, i)) != NULL; i++) {
+		fprintf(fp, "%s: device %s %s at %s", pvbus_unit_name(u),
+		    d->name, d->id, d->parent);
+		if (d->driver[0] != '\0')
+			fprintf(fp, ", driver %s", d->driver);
+		fputc('\n', fp);
+	}
+
+	store = pvbus_unit_store(u);
+	fprintf(fp, "%s: store %s, %s", pvbus_unit_name(u),
+	    store ? store : "none",
+	    access_names[pvbus_unit_store_access(u)]);
+	if (pvbus_unit_store_path(u)[0] != '\0')
+		fprintf(fp, ", %s", pvbus_unit_store_path(u));
+	fputc('\n', fp);
+}
+
+static void
+json_member(FILE *fp, const char *name, const char *value, int comma)
+{
+	if (comma)
+		fputs(", ", fp);
+	json_string(fp, name);
+	fputs(": ", fp);
+	json_string(fp, value);
+}
+
+static void
+json_attr(FILE *fp, const struct pvbus_attr *a)
+{
+	char *w, *names, *save = NULL;
+	int first = 1;
+
+	json_string(fp, a->name);
+	fputs(": ", fp);
+	switch (a->kind) {
+	case PVBUS_ATTR_NUMBER:
+		fprintf(fp, "%llu", (unsigned long long)a->raw);
+		break;
+	case PVBUS_ATTR_FLAGS:
+		fprintf(fp, "{\"raw\": %llu, \"names\": [",
+		    (unsigned long long)a->raw);
+		if ((names = strdup(a->value)) == NULL)
+			err(1, "strdup");
+		for (w = strtok_r(names, " ", &save); w != NULL;
+		    w = strtok_r(NULL, " ", &save)) {
+			if (!first)
+				fputs(", ", fp);
+			json_string(fp, w);
+			first = 0;
+		}
+		free(names);
+		fputs("]}", fp);
+		break;
+	default:
+		json_string(fp, a->value);
+		break;
+	}
+}
+
+static void
+json_unit(FILE *fp, const struct pvbus_unit *u)
+{
+	const struct pvbus_attr *a;
+	const struct pvbus_device *d;
+	const char *store;
+	char num[16], *sig;
+	size_t i;
+
+	sig = signature_vis(u);
+	fputs("{", fp);
+	json_member(fp, "name", pvbus_unit_name(u), 0);
+	json_member(fp, "type", pvbus_unit_type(u), 1);
+	json_member(fp, "signature", sig, 1);
+	free(sig);
+	snprintf(num, sizeof(num), "0x%08x", pvbus_unit_base(u));
+	json_member(fp, "base", num, 1);
+	snprintf(num, sizeof(num), "0x%08x", pvbus_unit_maxleaf(u));
+	json_member(fp, "maxleaf", num, 1);
+	json_member(fp, "version", pvbus_unit_version(u), 1);
+
+	fputs(", \"capabilities\": {", fp);
+	for (i = 0; (a = pvbus_unit_attr(u, i)) != NULL; i++) {
+		if (i > 0)
+			fputs(", ", fp);
+		json_attr(fp, a);
+	}
+	fputs("}, \"devices\": [", fp);
+	for (i = 0; (d = pvbus_unit_device(u, i)) != NULL; i++) {
+		fputs(i > 0 ? ", {" : "{", fp);
+		json_member(fp, "name", d->name, 0);
+		json_member(fp, "id", d->id, 1);
+		json_member(fp, "parent", d->parent, 1);
+		json_member(fp, "driver", d->driver, 1);
+		fputs("}", fp);
+	}
+	fputs("], \"store\": {\"name\": ", fp);
+	store = pvbus_unit_store(u);
+	if (store != NULL)
+		json_string(fp, store);
+	else
+		fputs("null", fp);
+	json_member(fp, "access", access_names[pvbus_unit_store_access(u)], 1);
+	json_member(fp, "path", pvbus_unit_store_path(u), 1);
+	fputs("}}", fp);
+}
+
+void
+tree_print(FILE *fp, const struct pvbus *bus, int json)
+{
+	size_t i, n = pvbus_nunits(bus);
+
+	if (json) {
+		fputs("{\"units\": [", fp);
+		for (i = 0; i < n; i++) {
+			if (i > 0)
+				fputs(",\n  ", fp);
+			json_unit(fp, pvbus_unit(bus, i));
+		}
+		fputs("]}\n", fp);
+		return;
+	}
+	if (n == 0)
+		fputs("pvbus: no hypervisor found\n", fp);
+	for (i = 0; i < n; i++)
+		text_unit(fp, pvbus_unit(bus, i));
+}

@@ -1,0 +1,177 @@
+/*
+ * libpvbus: the paravirtual bus of a Linux guest.
+ *
+ * pvbus_open() finds every hypervisor interface the machine offers (the CPUID
+ * leaves from 0x40000000 up), decodes its capabilities, lists the paravirtual
+ * devices the guest has and attaches the interface's information store.  Each
+ * interface is a unit, pvbus0 .. pvbusN; pvbus0 is the native interface.
+ *
+ * All functions that can fail return 0 or an errno value; none sets errno as
+ * its result.  A bus is not thread-safe; use one per thread or lock around it.
+ */
+#ifndef PVBUS_H
+#define PVBUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <dev/pv/pvvar.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct pvbus;
+struct pvbus_unit;
+
+/* Where the bus looks.  A zeroed structure (or NULL) means this machine. */
+struct pvbus_options {
+	/*
+	 * Prefix for every file the library reads or writes (/sys, /proc,
+	 * /var/lib/hyperv, ...): a saved tree of another machine, or NULL.
+	 */
+	const char	*root;
+	/*
+	 * A `cpuid -r` dump whose answers replace the CPUID instruction, or
+	 * NULL.  Leaves missing from the dump read as zeros.
+	 */
+	const char	*cpuid_dump;
+};
+
+/*
+ * Identify the hypervisor interfaces and attach them.  On success *busp holds
+ * a bus with zero or more units.  Errors: ENOMEM, or the errno of an
+ * unreadable or malformed CPUID dump (EINVAL for bad syntax).
+ */
+int	pvbus_open(struct pvbus **busp, const struct pvbus_options *opts);
+
+/* Detach every unit and free the bus.  NULL is allowed. */
+void	pvbus_close(struct pvbus *bus);
+
+/* Number of units (interfaces found); 0 when no hypervisor was found. */
+size_t	pvbus_nunits(const struct pvbus *bus);
+
+/* Unit n, or NULL when n >= pvbus_nunits(). */
+const struct pvbus_unit *pvbus_unit(const struct pvbus *bus, size_t n);
+
+/* "pvbusN". */
+const char *pvbus_unit_name(const struct pvbus_unit *unit);
+
+/*
+ * The type name: KVM, Hyper-V, VMware, Xen, bhyve, OpenBSD as pvbus(4) names
+ * them, the names pvbus.4 lists for the others, "unknown" otherwise.
+ */
+const char *pvbus_unit_type(const struct pvbus_unit *unit);
+
+/* The 12 signature bytes at the interface's base, NUL-terminated. */
+const char *pvbus_unit_signature(const struct pvbus_unit *unit);
+
+/* CPUID base of the interface (0x40000000, 0x40000100, ...). */
+uint32_t pvbus_unit_base(const struct pvbus_unit *unit);
+
+/* Highest leaf of the interface (EAX at its base). */
+uint32_t pvbus_unit_maxleaf(const struct pvbus_unit *unit);
+
+/* Version as the interface reports it ("4.11", "10.0.20348"), or "". */
+const char *pvbus_unit_version(const struct pvbus_unit *unit);
+
+/* One decoded capability of a unit. */
+enum pvbus_attr_kind {
+	PVBUS_ATTR_STRING,	/* text in value */
+	PVBUS_ATTR_NUMBER,	/* decimal number in value, also in raw */
+	PVBUS_ATTR_FLAGS,	/* space-separated bit names in value, bits in raw */
+	PVBUS_ATTR_REGS		/* undecoded registers: "eax=0x.. ebx=.." in value */
+};
+
+struct pvbus_attr {
+	enum pvbus_attr_kind	 kind;
+	char			 name[32];	/* "features", "tsc_khz", ... */
+	char			 value[512];
+	uint64_t		 raw;
+};
+
+size_t	pvbus_unit_nattrs(const struct pvbus_unit *unit);
+const struct pvbus_attr *pvbus_unit_attr(const struct pvbus_unit *unit,
+	    size_t n);
+
+/* One paravirtual device of a unit. */
+struct pvbus_device {
+	char	name[32];	/* function: "virtio-net", "pvclock", "hvn", ... */
+	char	id[128];	/* where it sits: "virtio0", a VMBus GUID, "vif/0" */
+	char	parent[128];	/* its parent: "pvbus0", "0000:00:03.0", ... */
+	char	driver[64];	/* Linux driver bound to it, or "" */
+};
+
+size_t	pvbus_unit_ndevices(const struct pvbus_unit *unit);
+const struct pvbus_device *pvbus_unit_device(const struct pvbus_unit *unit,
+	    size_t n);
+
+/* Access to a unit's information store. */
+enum pvbus_store_access {
+	PVBUS_STORE_NONE,	/* no store attached */
+	PVBUS_STORE_RO,
+	PVBUS_STORE_RW
+};
+
+/* Name of the store ("guestinfo", "xenstore", "kvp", "fw_cfg") or NULL. */
+const char *pvbus_unit_store(const struct pvbus_unit *unit);
+
+/* Whether the store can be written, read, or is absent. */
+enum pvbus_store_access pvbus_unit_store_access(const struct pvbus_unit *unit);
+
+/* Where the store is reached ("/var/lib/hyperv", a socket, a port), or "". */
+const char *pvbus_unit_store_path(const struct pvbus_unit *unit);
+
+enum pvbus_kvop {
+	PVBUS_KVREAD,
+	PVBUS_KVWRITE
+};
+
+/*
+ * Read or write KEY in unit n's store.  On a read, VALUE receives the value
+ * (or, for a directory-like key, the child names joined by "\n") and its NUL
+ * in at most VALUELEN bytes; ERANGE when it does not fit, with VALUE left
+ * empty.  On a write, VALUE holds the NUL-terminated value to store and may be
+ * replaced by what the store echoes (often ""), within VALUELEN bytes.
+ * Errors: ENXIO (no such unit or no store), ENOENT (no such key), EINVAL (a
+ * key the store cannot take), EACCES/EPERM (refused by the host), EIO (the
+ * host side failed or answered malformed), ERANGE, E2BIG (value too large for
+ * the store), EROFS (read-only store or key).
+ */
+int	pvbus_kvop(struct pvbus *bus, size_t unit, enum pvbus_kvop op,
+	    const char *key, char *value, size_t valuelen);
+
+/*
+ * The OpenBSD ioctl contract of /dev/pvbusN, in one place: checks in the order
+ * pvbusioctl makes them, lengths, ERANGE and the copy-out.  UNIT is the minor
+ * number, CMD one of PVBUSIOC_*, FWRITE non-zero when the descriptor was
+ * opened for writing.  REQ's pointers belong to the caller's address space as
+ * UACCESS sees it; UACCESS NULL means plain memory of this process.
+ *
+ * A server that must fetch the caller's memory in rounds (CUSE) gives a
+ * reserve callback: after the checks and before anything has an effect,
+ * pvbus_ioctl announces every region it will read (out 0) and write (out 1).
+ * When reserve returns PVBUS_ERESTART for any of them, pvbus_ioctl returns
+ * PVBUS_ERESTART having changed nothing; the server fetches the regions and
+ * calls again with the same request.  copyin/copyout then find them at hand.
+ *
+ * Returns 0, an errno value as the ioctl would, or PVBUS_ERESTART.
+ */
+struct pvbus_uaccess {
+	int	(*reserve)(void *ctx, const void *uaddr, size_t len, int out);
+	int	(*copyin)(void *ctx, void *dst, const void *usrc, size_t len);
+	int	(*copyout)(void *ctx, void *udst, const void *src, size_t len);
+	void	*ctx;
+};
+
+#define PVBUS_ERESTART	(-1)
+
+int	pvbus_ioctl(struct pvbus *bus, size_t unit, unsigned long cmd,
+	    int fwrite, struct pvbus_req *req,
+	    const struct pvbus_uaccess *uaccess);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PVBUS_H */

@@ -1,0 +1,430 @@
+/*
+ * The bus: identification of the hypervisor interfaces (as OpenBSD's
+ * pvbus_identify), the units, and the ioctl contract of /dev/pvbusN (as
+ * OpenBSD's pvbusioctl).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pv.h"
+
+/* Known interfaces; OpenBSD's six first, then the others. */
+static const struct pv_hv_ops *const pv_hv_types[] = {
+	&pv_hv_kvm,
+	&pv_hv_hyperv,
+	&pv_hv_vmware,
+	&pv_hv_xen,
+	&pv_hv_bhyve,
+	&pv_hv_openbsd,
+	&pv_hv_tcg,
+};
+
+/* A printable signature nobody knows still makes a unit. */
+static const struct pv_hv_ops pv_hv_unknown = {
+	.name = "unknown",
+};
+
+#define CPUID_HV_PRESENT	(1u << 31)	/* leaf 1 ECX */
+
+static const struct pv_hv_ops *
+pv_hv_lookup(const char *sig)
+{
+	const struct pv_hv_ops *hv;
+	size_t i, j;
+
+	for (i = 0; i < sizeof(pv_hv_types) / sizeof(pv_hv_types[0]) +
+	    pv_hv_nothers; i++) {
+		hv = i < sizeof(pv_hv_types) / sizeof(pv_hv_types[0]) ?
+		    pv_hv_types[i] :
+		    &pv_hv_others[i - sizeof(pv_hv_types) / sizeof(pv_hv_types[0])];
+		for (j = 0; j < 3 && hv->signatures[j] != NULL; j++)
+			if (memcmp(hv->signatures[j], sig, PV_SIGLEN) == 0)
+				return (hv);
+	}
+	return (NULL);
+}
+
+void
+pv_unit_cpuid(const struct pv_unit *unit, uint32_t offset, uint32_t r[4])
+{
+	pv_cpuid(unit->plat, unit->base + offset, 0, r);
+}
+
+/*
+ * Scan the hypervisor CPUID range.  Like OpenBSD, stop at the first base
+ * whose signature does not start with four printable characters.  The
+ * native interface is the highest base with a known signature (KVM and Xen
+ * put their own above the Hyper-V interface they emulate); it becomes
+ * pvbus0 and the others follow in the order of their bases.
+ */
+static void
+pv_identify(struct pvbus *bus)
+{
+	struct pv_unit found[PV_MAXUNITS];
+	size_t nfound = 0, native = 0, i, n;
+	uint32_t base, r[4];
+	int known = 0;
+
+	pv_cpuid(&bus->plat, 1, 0, r);
+	if ((r[2] & CPUID_HV_PRESENT) == 0)
+		return;
+
+	for (base = PV_CPUID_BASE; base < PV_CPUID_END && nfound < PV_MAXUNITS;
+	    base += PV_CPUID_STEP) {
+		struct pv_unit *u;
+		char sig[PV_SIGLEN];
+
+		pv_cpuid(&bus->plat, base, 0, r);
+		memcpy(sig, &r[1], 4);
+		memcpy(sig + 4, &r[2], 4);
+		memcpy(sig + 8, &r[3], 4);
+		for (i = 0; i < 4; i++)
+			if (sig[i] < 32 || sig[i] > 126)
+				goto out;
+		u = &found[nfound++];
+		memset(u, 0, sizeof(*u));
+		u->base = base;
+		u->maxleaf = r[0];
+		memcpy(u->signature, sig, PV_SIGLEN);
+		u->signature[PV_SIGLEN] = '\0';
+		u->hv = pv_hv_lookup(sig);
+		if (u->hv != NULL) {
+			native = nfound - 1;
+			known = 1;
+		} else
+			u->hv = &pv_hv_unknown;
+	}
+ out:
+	if (!known)
+		native = 0;
+	n = 0;
+	if (nfound > 0)
+		bus->units[n++] = found[native];
+	for (i = 0; i < nfound; i++)
+		if (i != native)
+			bus->units[n++] = found[i];
+	bus->nunits = n;
+}
+
+static void
+pv_attach(struct pv_unit *unit)
+{
+	const struct pv_store_ops *store;
+	size_t i;
+
+	if (unit->hv->probe != NULL)
+		unit->hv->probe(unit);
+	if (unit->hv->devices != NULL)
+		unit->hv->devices(unit);
+	for (i = 0; i < 3 && (store = unit->hv->stores[i]) != NULL; i++) {
+		unit->store_access = PVBUS_STORE_RW;
+		unit->store_path[0] = '\0';
+		if (store->attach(unit) == 0) {
+			unit->store = store;
+			return;
+		}
+		unit->store_state = NULL;
+	}
+	unit->store_access = PVBUS_STORE_NONE;
+}
+
+int
+pvbus_open(struct pvbus **busp, const struct pvbus_options *opts)
+{
+	struct pvbus *bus;
+	size_t i;
+	int error;
+
+	if ((bus = calloc(1, sizeof(*bus))) == NULL)
+		return (ENOMEM);
+	error = pv_platform_init(&bus->plat, opts ? opts->root : NULL,
+	    opts ? opts->cpuid_dump : NULL);
+	if (error != 0) {
+		pv_platform_fini(&bus->plat);
+		free(bus);
+		return (error);
+	}
+	pv_identify(bus);
+	for (i = 0; i < bus->nunits; i++) {
+		struct pv_unit *u = &bus->units[i];
+
+		u->bus = bus;
+		u->plat = &bus->plat;
+		u->index = i;
+		snprintf(u->name, sizeof(u->name), "pvbus%zu", i);
+		pv_attach(u);
+	}
+	*busp = bus;
+	return (0);
+}
+
+void
+pvbus_close(struct pvbus *bus)
+{
+	size_t i;
+
+	if (bus == NULL)
+		return;
+	for (i = 0; i < bus->nunits; i++) {
+		struct pv_unit *u = &bus->units[i];
+
+		if (u->store != NULL && u->store->detach != NULL)
+			u->store->detach(u);
+		free(u->attrs);
+		free(u->devices);
+	}
+	pv_platform_fini(&bus->plat);
+	free(bus);
+}
+
+size_t
+pvbus_nunits(const struct pvbus *bus)
+{
+	return (bus->nunits);
+}
+
+const struct pvbus_unit *
+pvbus_unit(const struct pvbus *bus, size_t n)
+{
+	if (n >= bus->nunits)
+		return (NULL);
+	return ((const struct pvbus_unit *)&bus->units[n]);
+}
+
+#define UNIT(u)	((const struct pv_unit *)(const void *)(u))
+
+const char *
+pvbus_unit_name(const struct pvbus_unit *u)
+{
+	return (UNIT(u)->name);
+}
+
+const char *
+pvbus_unit_type(const struct pvbus_unit *u)
+{
+	return (UNIT(u)->hv->name);
+}
+
+const char *
+pvbus_unit_signature(const struct pvbus_unit *u)
+{
+	return (UNIT(u)->signature);
+}
+
+uint32_t
+pvbus_unit_base(const struct pvbus_unit *u)
+{
+	return (UNIT(u)->base);
+}
+
+uint32_t
+pvbus_unit_maxleaf(const struct pvbus_unit *u)
+{
+	return (UNIT(u)->maxleaf);
+}
+
+const char *
+pvbus_unit_version(const struct pvbus_unit *u)
+{
+	return (UNIT(u)->version);
+}
+
+size_t
+pvbus_unit_nattrs(const struct pvbus_unit *u)
+{
+	return (UNIT(u)->nattrs);
+}
+
+const struct pvbus_attr *
+pvbus_unit_attr(const struct pvbus_unit *u, size_t n)
+{
+	return (n < UNIT(u)->nattrs ? &UNIT(u)->attrs[n] : NULL);
+}
+
+size_t
+pvbus_unit_ndevices(const struct pvbus_unit *u)
+{
+	return (UNIT(u)->ndevices);
+}
+
+const struct pvbus_device *
+pvbus_unit_device(const struct pvbus_unit *u, size_t n)
+{
+	return (n < UNIT(u)->ndevices ? &UNIT(u)->devices[n] : NULL);
+}
+
+const char *
+pvbus_unit_store(const struct pvbus_unit *u)
+{
+	return (UNIT(u)->store ? UNIT(u)->store->name : NULL);
+}
+
+enum pvbus_store_access
+pvbus_unit_store_access(const struct pvbus_unit *u)
+{
+	return (UNIT(u)->store ? UNIT(u)->store_access : PVBUS_STORE_NONE);
+}
+
+const char *
+pvbus_unit_store_path(const struct pvbus_unit *u)
+{
+	return (UNIT(u)->store_path);
+}
+
+int
+pvbus_kvop(struct pvbus *bus, size_t unit, enum pvbus_kvop op,
+    const char *key, char *value, size_t valuelen)
+{
+	struct pv_unit *u;
+	int error;
+
+	if (unit >= bus->nunits || (u = &bus->units[unit])->store == NULL)
+		return (ENXIO);
+	if (valuelen == 0 || key == NULL || value == NULL)
+		return (EINVAL);
+	if (op == PVBUS_KVWRITE && u->store_access != PVBUS_STORE_RW)
+		return (EROFS);
+	error = u->store->kvop(u, op, key, value, valuelen);
+	/*
+	 * Never hand out an unterminated value.  A write that succeeded stays
+	 * a success: its echo (OpenBSD echoes the value written) is dropped
+	 * when it does not fit, where OpenBSD would copy out one byte past
+	 * the caller's buffer.
+	 */
+	if (error == 0 && strnlen(value, valuelen) == valuelen) {
+		if (op == PVBUS_KVWRITE)
+			value[0] = '\0';
+		else
+			error = ERANGE;
+	}
+	if (error != 0)
+		value[0] = '\0';
+	return (error);
+}
+
+/* OpenBSD's pvbusgetstr: lengths 1 .. PVBUS_KVOP_MAXSIZE. */
+static int
+pv_check_len(size_t len)
+{
+	if (len < 1)
+		return (EINVAL);
+	if (len > PVBUS_KVOP_MAXSIZE)
+		return (ENAMETOOLONG);
+	return (0);
+}
+
+static int
+pv_reserve(const struct pvbus_uaccess *ua, const void *uaddr, size_t len,
+    int out)
+{
+	if (ua == NULL || ua->reserve == NULL)
+		return (0);
+	return (ua->reserve(ua->ctx, uaddr, len, out));
+}
+
+static int
+pv_copyin(const struct pvbus_uaccess *ua, void *dst, const void *usrc,
+    size_t len)
+{
+	if (ua == NULL) {
+		if (usrc == NULL)
+			return (EFAULT);
+		memcpy(dst, usrc, len);
+		return (0);
+	}
+	return (ua->copyin(ua->ctx, dst, usrc, len));
+}
+
+static int
+pv_copyout(const struct pvbus_uaccess *ua, void *udst, const void *src,
+    size_t len)
+{
+	if (ua == NULL) {
+		if (udst == NULL)
+			return (EFAULT);
+		memcpy(udst, src, len);
+		return (0);
+	}
+	return (ua->copyout(ua->ctx, udst, src, len));
+}
+
+int
+pvbus_ioctl(struct pvbus *bus, size_t unit, unsigned long cmd, int fwrite,
+    struct pvbus_req *req, const struct pvbus_uaccess *ua)
+{
+	const struct pv_unit *u;
+	enum pvbus_kvop op;
+	char *key = NULL, *value = NULL;
+	size_t sz;
+	int error, e;
+
+	if (bus == NULL || bus->nunits == 0)
+		return (ENODEV);
+	if (unit >= bus->nunits)
+		return (ENXIO);
+	u = &bus->units[unit];
+
+	switch (cmd) {
+	case PVBUSIOC_KVWRITE:
+		if (!fwrite)
+			return (EPERM);
+		/* FALLTHROUGH */
+	case PVBUSIOC_KVREAD:
+		if (u->store == NULL)
+			return (ENXIO);
+		break;
+	case PVBUSIOC_TYPE:
+		sz = strlen(u->hv->name) + 1;
+		if (sz > req->pvr_keylen)
+			return (ENOMEM);
+		if ((error = pv_reserve(ua, req->pvr_key, sz, 1)) != 0)
+			return (error);
+		return (pv_copyout(ua, req->pvr_key, u->hv->name, sz));
+	default:
+		return (ENOTTY);
+	}
+
+	op = cmd == PVBUSIOC_KVWRITE ? PVBUS_KVWRITE : PVBUS_KVREAD;
+	if ((error = pv_check_len(req->pvr_keylen)) != 0 ||
+	    (error = pv_check_len(req->pvr_valuelen)) != 0)
+		return (error);
+
+	/* Announce every region before anything happens. */
+	error = pv_reserve(ua, req->pvr_key, req->pvr_keylen, 0);
+	if (op == PVBUS_KVWRITE &&
+	    (e = pv_reserve(ua, req->pvr_value, req->pvr_valuelen, 0)) != 0 &&
+	    (error == 0 || e == PVBUS_ERESTART))
+		error = e;
+	if ((e = pv_reserve(ua, req->pvr_value, req->pvr_valuelen, 1)) != 0 &&
+	    (error == 0 || e == PVBUS_ERESTART))
+		error = e;
+	if (error != 0)
+		return (error);
+
+	if ((key = malloc(req->pvr_keylen + 1)) == NULL ||
+	    (value = calloc(1, req->pvr_valuelen + 1)) == NULL) {
+		error = ENOMEM;
+		goto done;
+	}
+	if ((error = pv_copyin(ua, key, req->pvr_key, req->pvr_keylen)) != 0)
+		goto done;
+	key[req->pvr_keylen] = '\0';
+	if (op == PVBUS_KVWRITE) {
+		error = pv_copyin(ua, value, req->pvr_value, req->pvr_valuelen);
+		if (error != 0)
+			goto done;
+		value[req->pvr_valuelen] = '\0';
+	}
+
+	error = pvbus_kvop(bus, unit, op, key, value, req->pvr_valuelen);
+	if (error != 0)
+		goto done;
+	sz = strlen(value) + 1;
+	error = pv_copyout(ua, req->pvr_value, value, sz);
+ done:
+	free(key);
+	free(value);
+	return (error);
+}

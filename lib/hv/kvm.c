@@ -1,0 +1,63 @@
+/* KVM: feature and hint bits at base + 1, virtio devices, pvclock. */
+#include "pv.h"
+
+#define KVM_FEATURE_CLOCKSOURCE2	3
+#define KVM_FEATURE_CLOCKSOURCE_STABLE	24
+
+static const char *const kvm_features[] = {
+	[0] = "clocksource",		[1] = "nop_io_delay",
+	[2] = "mmu_op",			[3] = "clocksource2",
+	[4] = "async_pf",		[5] = "steal_time",
+	[6] = "pv_eoi",			[7] = "pv_unhalt",
+	[9] = "pv_tlb_flush",		[10] = "async_pf_vmexit",
+	[11] = "pv_send_ipi",		[12] = "poll_control",
+	[13] = "pv_sched_yield",	[14] = "async_pf_int",
+	[15] = "msi_ext_dest_id",	[16] = "hc_map_gpa_range",
+	[17] = "migration_control",	[24] = "clocksource_stable",
+};
+
+static const char *const kvm_hints[] = {
+	[0] = "realtime",
+};
+
+/* Also OpenBSD vmm's interface, which offers KVM's feature leaf. */
+void
+pv_kvm_features(struct pv_unit *unit)
+{
+	uint32_t r[4];
+
+	if (unit->maxleaf < unit->base + 1)
+		return;
+	pv_unit_cpuid(unit, 1, r);
+	pv_attr_flags(unit, "features", r[0], kvm_features,
+	    sizeof(kvm_features) / sizeof(kvm_features[0]));
+	pv_attr_flags(unit, "hints", r[3], kvm_hints,
+	    sizeof(kvm_hints) / sizeof(kvm_hints[0]));
+}
+
+/* OpenBSD attaches pvclock only with CLOCKSOURCE2 and the stable bit. */
+int
+pv_kvm_pvclock_stable(const struct pv_unit *unit)
+{
+	uint32_t r[4];
+
+	if (unit->maxleaf < unit->base + 1)
+		return (0);
+	pv_unit_cpuid(unit, 1, r);
+	return ((r[0] & (1u << KVM_FEATURE_CLOCKSOURCE2)) &&
+	    (r[0] & (1u << KVM_FEATURE_CLOCKSOURCE_STABLE)));
+}
+
+void
+pv_kvm_devices(struct pv_unit *unit)
+{
+	pv_sysfs_pvclock(unit, pv_kvm_pvclock_stable(unit));
+	pv_sysfs_virtio(unit);
+}
+
+const struct pv_hv_ops pv_hv_kvm = {
+	.name = "KVM",
+	.signatures = { "KVMKVMKVM\0\0\0" },
+	.probe = pv_kvm_features,
+	.devices = pv_kvm_devices,
+};

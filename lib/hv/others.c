@@ -1,0 +1,66 @@
+/*
+ * The interfaces OpenBSD lists without drivers (bhyve, its own vmm) and the
+ * other signatures found in the wild.  Their capabilities are shown as raw
+ * registers, except where an interface copies KVM's feature leaf.
+ */
+#include "pv.h"
+
+static void
+others_probe(struct pv_unit *unit)
+{
+	pv_raw_leaves(unit, 1, 0xff);
+}
+
+const struct pv_hv_ops pv_hv_bhyve = {
+	.name = "bhyve",
+	.signatures = { "bhyve bhyve ", "BHyVE BHyVE " },
+	.probe = others_probe,
+	.devices = pv_sysfs_virtio,
+};
+
+/* OpenBSD vmm offers KVM's pvclock through KVM's feature leaf. */
+const struct pv_hv_ops pv_hv_openbsd = {
+	.name = "OpenBSD",
+	.signatures = { "OpenBSDVMM58" },
+	.probe = pv_kvm_features,
+	.devices = pv_kvm_devices,
+};
+
+/* QEMU's full-system emulator. */
+const struct pv_hv_ops pv_hv_tcg = {
+	.name = "TCG",
+	.signatures = { "TCGTCGTCGTCG" },
+	.probe = others_probe,
+	.devices = pv_kvm_devices,
+};
+
+const struct pv_hv_ops pv_hv_others[] = {
+	{ .name = "ACRN", .signatures = { "ACRNACRNACRN" },
+	  .probe = others_probe, .devices = pv_sysfs_virtio },
+	{ .name = "QNX", .signatures = { "QNXQVMBSQG\0\0" },
+	  .probe = others_probe, .devices = pv_sysfs_virtio },
+	{ .name = "SRE", .signatures = { "SRESRESRESRE" },
+	  .probe = others_probe },
+	{ .name = "Apple", .signatures = { "Apple VZ\0\0\0\0" },
+	  .probe = others_probe, .devices = pv_sysfs_virtio },
+	{ .name = "kvmtool", .signatures = { "LKVMLKVMLKVM" },
+	  .probe = others_probe, .devices = pv_sysfs_virtio },
+	{ .name = "VirtualBox", .signatures = { "VBoxVBoxVBox" },
+	  .probe = others_probe },
+	{ .name = "Parallels", .signatures = { " prl hyperv " },
+	  .probe = others_probe },
+	{ .name = "Jailhouse", .signatures = { "Jailhouse\0\0\0" },
+	  .probe = others_probe },
+	{ .name = "NVMM", .signatures = { "___ NVMM ___" },
+	  .probe = others_probe },
+	{ .name = "HAXM", .signatures = { "HAXMHAXMHAXM" },
+	  .probe = others_probe },
+	{ .name = "Unisys", .signatures = { "UnisysSpar64" },
+	  .probe = others_probe },
+	{ .name = "EVMM", .signatures = { "EVMMEVMMEVMM" },
+	  .probe = others_probe },
+	{ .name = "TDX", .signatures = { "IntelTDX    " },
+	  .probe = others_probe },
+};
+
+const size_t pv_hv_nothers = sizeof(pv_hv_others) / sizeof(pv_hv_others[0]);

@@ -1,0 +1,291 @@
+/*
+ * The platform layer: the only code of the library that executes CPUID or
+ * touches the file system.  A root prefix lets the library read a saved tree
+ * of another machine; a CPUID dump replaces the instruction.
+ */
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pv.h"
+#include "arch/x86.h"
+
+#define PV_DUMP_MAXSIZE	(4 * 1024 * 1024)
+
+int
+pv_platform_init(struct pv_platform *plat, const char *root,
+    const char *cpuid_dump)
+{
+	char *text;
+	ssize_t n;
+	size_t len = 0;
+	int fd, error;
+
+	memset(plat, 0, sizeof(*plat));
+	if (root != NULL && strcmp(root, "/") != 0) {
+		if (strlcpy(plat->root, root, sizeof(plat->root)) >=
+		    sizeof(plat->root))
+			return (ENAMETOOLONG);
+		/* "/x/" and "/x" are the same root. */
+		while ((len = strlen(plat->root)) > 1 &&
+		    plat->root[len - 1] == '/')
+			plat->root[len - 1] = '\0';
+	}
+	if (cpuid_dump == NULL)
+		return (0);
+
+	/* The dump is a file of the user's, not under the root. */
+	if ((fd = open(cpuid_dump, O_RDONLY | O_CLOEXEC)) == -1)
+		return (errno);
+	if ((text = malloc(PV_DUMP_MAXSIZE + 1)) == NULL) {
+		close(fd);
+		return (ENOMEM);
+	}
+	len = 0;
+	while ((n = read(fd, text + len, PV_DUMP_MAXSIZE - len)) > 0)
+		len += n;
+	error = n == -1 ? errno : 0;
+	close(fd);
+	if (error == 0 && len == PV_DUMP_MAXSIZE)
+		error = EFBIG;
+	if (error == 0) {
+		text[len] = '\0';
+		error = pv_cpuid_dump_parse(text, &plat->dump, &plat->ndump);
+	}
+	free(text);
+	if (error == 0)
+		plat->use_dump = 1;
+	return (error);
+}
+
+void
+pv_platform_fini(struct pv_platform *plat)
+{
+	free(plat->dump);
+	plat->dump = NULL;
+	plat->ndump = 0;
+}
+
+/*
+ * `cpuid -r` prints, per CPU, lines of the form
+ *    0x40000000 0x00: eax=0x40000001 ebx=0x4b4d564b ecx=0x564b4d56 edx=0x0000004d
+ * after a "CPU N:" header when it dumps several CPUs.  Only the first CPU
+ * counts; comments (#) and blank lines are skipped; anything else is an error.
+ */
+int
+pv_cpuid_dump_parse(const char *text, struct pv_cpuid_leaf **leavesp,
+    size_t *nleavesp)
+{
+	struct pv_cpuid_leaf *leaves = NULL, *l;
+	size_t n = 0, cap = 0;
+	const char *line, *next;
+	char buf[256], *p;
+	int cpus = 0;
+	unsigned int leaf, sub, r[4];
+	int used;
+
+	for (line = text; *line != '\0'; line = next) {
+		size_t len;
+
+		next = strchr(line, '\n');
+		len = next ? (size_t)(next - line) : strlen(line);
+		next = next ? next + 1 : line + len;
+		if (line[strspn(line, " \t")] == '#')
+			continue;
+		if (len >= sizeof(buf))
+			goto bad;
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		p = buf + strspn(buf, " \t\r");
+		p[strcspn(p, "\r")] = '\0';
+		if (*p == '\0' || *p == '#')
+			continue;
+		if (strncmp(p, "CPU ", 4) == 0 || strncmp(p, "CPU:", 4) == 0) {
+			if (++cpus > 1)
+				break;
+			continue;
+		}
+		if (sscanf(p, "0x%x 0x%x: eax=0x%x ebx=0x%x ecx=0x%x edx=0x%x%n",
+		    &leaf, &sub, &r[0], &r[1], &r[2], &r[3], &used) != 6 ||
+		    p[used + strspn(p + used, " \t")] != '\0')
+			goto bad;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			l = reallocarray(leaves, cap, sizeof(*leaves));
+			if (l == NULL) {
+				free(leaves);
+				return (ENOMEM);
+			}
+			leaves = l;
+		}
+		l = &leaves[n++];
+		l->leaf = leaf;
+		l->subleaf = sub;
+		memcpy(l->regs, r, sizeof(l->regs));
+	}
+	if (n == 0)
+		goto bad;
+	*leavesp = leaves;
+	*nleavesp = n;
+	return (0);
+ bad:
+	free(leaves);
+	return (EINVAL);
+}
+
+void
+pv_cpuid(const struct pv_platform *plat, uint32_t leaf, uint32_t subleaf,
+    uint32_t r[4])
+{
+	const struct pv_cpuid_leaf *l, *any = NULL;
+	size_t i;
+
+	if (!plat->use_dump) {
+		pv_x86_cpuid(leaf, subleaf, r);
+		return;
+	}
+	/*
+	 * Dumps list subleaf 0 only for most leaves; a leaf without
+	 * subleaves answers the same for every ECX, so fall back to it.
+	 */
+	for (i = 0; i < plat->ndump; i++) {
+		l = &plat->dump[i];
+		if (l->leaf != leaf)
+			continue;
+		if (l->subleaf == subleaf) {
+			memcpy(r, l->regs, sizeof(l->regs));
+			return;
+		}
+		if (any == NULL && l->subleaf == 0)
+			any = l;
+	}
+	if (any != NULL)
+		memcpy(r, any->regs, sizeof(any->regs));
+	else
+		r[0] = r[1] = r[2] = r[3] = 0;
+}
+
+int
+pv_cpuid_is_live(const struct pv_platform *plat)
+{
+	return (!plat->use_dump);
+}
+
+int
+pv_path(const struct pv_platform *plat, const char *path, char *buf,
+    size_t len)
+{
+	int n;
+
+	n = snprintf(buf, len, "%s%s", plat->root, path);
+	if (n < 0 || (size_t)n >= len)
+		return (ENAMETOOLONG);
+	return (0);
+}
+
+int
+pv_open(const struct pv_platform *plat, const char *path, int flags,
+    mode_t mode)
+{
+	char buf[PATH_MAX];
+	int error;
+
+	if ((error = pv_path(plat, path, buf, sizeof(buf))) != 0) {
+		errno = error;
+		return (-1);
+	}
+	return (open(buf, flags | O_CLOEXEC, mode));
+}
+
+DIR *
+pv_opendir(const struct pv_platform *plat, const char *path)
+{
+	char buf[PATH_MAX];
+	int error;
+
+	if ((error = pv_path(plat, path, buf, sizeof(buf))) != 0) {
+		errno = error;
+		return (NULL);
+	}
+	return (opendir(buf));
+}
+
+int
+pv_access(const struct pv_platform *plat, const char *path, int mode)
+{
+	char buf[PATH_MAX];
+	int error;
+
+	if ((error = pv_path(plat, path, buf, sizeof(buf))) != 0)
+		return (error);
+	return (access(buf, mode) == 0 ? 0 : errno);
+}
+
+int
+pv_read_text(const struct pv_platform *plat, const char *path, char *buf,
+    size_t len)
+{
+	ssize_t n;
+	size_t off = 0;
+	int fd, error = 0;
+
+	if (len == 0)
+		return (EINVAL);
+	if ((fd = pv_open(plat, path, O_RDONLY, 0)) == -1)
+		return (errno);
+	while (off < len - 1 &&
+	    (n = read(fd, buf + off, len - 1 - off)) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			error = errno;
+			break;
+		}
+		off += n;
+	}
+	close(fd);
+	if (error != 0)
+		return (error);
+	buf[off] = '\0';
+	while (off > 0 && (buf[off - 1] == '\n' || buf[off - 1] == '\0'))
+		buf[--off] = '\0';
+	return (0);
+}
+
+int
+pv_readlink(const struct pv_platform *plat, const char *path, char *buf,
+    size_t len)
+{
+	char full[PATH_MAX];
+	ssize_t n;
+	int error;
+
+	if ((error = pv_path(plat, path, full, sizeof(full))) != 0)
+		return (error);
+	if ((n = readlink(full, buf, len)) == -1)
+		return (errno);
+	if ((size_t)n >= len)
+		return (ENAMETOOLONG);
+	buf[n] = '\0';
+	return (0);
+}
+
+int
+pv_readlink_base(const struct pv_platform *plat, const char *path, char *buf,
+    size_t len)
+{
+	char target[PATH_MAX], *base;
+	int error;
+
+	if ((error = pv_readlink(plat, path, target, sizeof(target))) != 0)
+		return (error);
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (strlcpy(buf, base, len) >= len)
+		return (ENAMETOOLONG);
+	return (0);
+}
