@@ -1,0 +1,37 @@
+# The library and hostctl under valgrind: no invalid access, no leak.
+. "$(dirname "$0")/../lib.sh"
+
+DUMPS=$TOP/../shared/cpuid-dumps
+FIX=$TOP/tests/fixtures
+vg() {
+	valgrind -q --error-exitcode=9 --leak-check=full \
+	    --errors-for-leak-kinds=definite,indirect "$@"
+}
+
+if ! command -v valgrind >/dev/null; then
+	skip "valgrind" "valgrind is not installed"
+	exit 0
+fi
+# A build with the sanitizers cannot run under valgrind.
+case $B in *-san) skip "valgrind" "sanitizer build"; exit 0 ;; esac
+
+run vg "$B/hostctl" -l -j
+[ $RC = 0 ] && pass "valgrind: hostctl -l -j on this machine" ||
+    fail "valgrind: hostctl -l -j" "$ERR"
+for d in "hyperv-azure-2023-icelake.txt hyperv" "xen-4.11-aws-c3.large.txt xen" \
+    "vmware-xeon-E5-2670v3-server.txt vmware" "kvm-qemu-6.0dev-cpu-host-i7-8650U.txt kvm"; do
+	set -- $d
+	run vg "$B/hostctl" -C "$DUMPS/$1" -r "$FIX/sys/$2" -l
+	[ $RC = 0 ] && pass "valgrind: hostctl -l with $1 and the $2 tree" ||
+	    fail "valgrind: $1" "$ERR"
+done
+run vg "$B/hostctl" -C "$DUMPS/kvm-qemu-6.0dev-cpu-host-i7-8650U.txt" some/key
+[ $RC = 1 ] && [ "$ERR" = "hostctl: ioctl: No such device or address" ] &&
+    pass "valgrind: hostctl error path" || fail "valgrind: error path" "$ERR"
+for t in "$B"/tests/*; do
+	n=$(basename "$t")
+	[ -f "$TOP/tests/unit/$n.c" ] || continue
+	vg "$t" >/dev/null 2>"$T/vg.err"
+	rc=$?
+	[ $rc != 9 ] && pass "valgrind: unit/$n" || fail "valgrind: unit/$n" "$(head -5 "$T/vg.err")"
+done
