@@ -26,11 +26,13 @@ SOVER	:= $(SOMAJOR).1.0
 CFLAGS_pvbusd	= $(shell pkg-config --cflags fuse3 2>/dev/null)
 LIBS_pvbusd	= $(shell pkg-config --libs fuse3 2>/dev/null)
 LIBS_hvsim	= -lcapstone
+# A test helper linked statically (the sanitizers cannot link so).
+LDFLAGS_hv_static = $(if $(filter 1,$(SAN)),,-static)
 
 LIB_SRCS	:= $(sort $(wildcard lib/*.c lib/*/*.c))
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CMDS		:= $(notdir $(wildcard cmd/*))
-SIMS		:= $(notdir $(wildcard sim/*))
+SIMS		:= $(filter-out preload,$(notdir $(wildcard sim/*)))
 UNIT_SRCS	:= $(wildcard tests/unit/*.c)
 UNITS		:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRCS	:= $(wildcard tests/helpers/*.c)
@@ -71,9 +73,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpvbus.a $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpvbus.a $(LDLIBS)
 
+# This unit test compiles pvbusd's transfer code into itself.
+$(BUILD)/tests/pvbusd_xfer: cmd/pvbusd/xfer.c cmd/pvbusd/pvbusd.h
+
 $(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libpvbus.a $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpvbus.a $(LDLIBS)
+	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(LDFLAGS) $(LDFLAGS_$*) -o $@ $< $(BUILD)/libpvbus.a $(LDLIBS)
 
 $(BUILD)/%.so: tests/preload/%.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -o $@ $< -ldl
