@@ -3,6 +3,7 @@
  * hypercall flavour, and VMware's PCI devices.
  */
 #include "pv.h"
+#include "store/stores.h"
 
 #define VMWARE_LEAF_TIMING	0x10
 #define VMWARE_HC_VMMCALL	(1u << 0)
@@ -53,4 +54,6 @@ const struct pv_hv_ops pv_hv_vmware = {
 	.signatures = { "VMwareVMware" },
 	.probe = vmware_probe,
 	.devices = vmware_devices,
+	/* Attaches when GETVERSION answers; adds backdoor_version, product_type. */
+	.stores = { &pv_store_guestinfo },
 };

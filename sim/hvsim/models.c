@@ -1,6 +1,9 @@
 /* The device models compiled into hvsim; profiles name them. */
 #include "hvsim.h"
 
+extern const struct hvsim_model hvsim_model_vmware;
+
 const struct hvsim_model *const hvsim_models[] = {
+	&hvsim_model_vmware,
 	NULL
 };

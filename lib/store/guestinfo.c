@@ -1,0 +1,251 @@
+/*
+ * The VMware guestinfo store: read is the RPCI command `info-get KEY`,
+ * write is `info-set KEY VALUE`, each on a channel of its own, like
+ * OpenBSD's vmt_kvop.  The key is sent as the caller gives it (users type
+ * `hostctl guestinfo.x`), but unlike vmt_kvop:
+ *
+ * - messages have their exact length, without padding;
+ * - a key that could be read as something else is refused before anything
+ *   is sent (a space would let the key smuggle a value into info-set);
+ * - the host's refusals keep their meaning.
+ *
+ * Errors:
+ *	EINVAL		empty key, a space or control character (or DEL) in
+ *			the key, a key ending in "." on a write (no name
+ *			after the prefix), or "0 <reason>" from the host for
+ *			any reason not below
+ *	EOPNOTSUPP	a read of a key ending in "." ("guestinfo."): a
+ *			listing, which VMware does not have
+ *	ENAMETOOLONG	a key longer than PV_GUESTINFO_KEYMAX
+ *	E2BIG		a value of PVBUS_KVOP_MAXSIZE bytes or more (before
+ *			anything is sent)
+ *	ENOENT		"0 No value found": no such key
+ *	EACCES		"0 Permission denied": the host allows guestinfo
+ *			only over secure RPC (vsock), not the backdoor
+ *	EIO		a transport failure (channel refused, closed, a
+ *			checkpoint that never ends, a reply too long) or a
+ *			malformed reply (not "0 " or "1 ", a NUL inside)
+ *	ERANGE		the value does not fit VALUELEN with its NUL
+ *	ENOMEM
+ *
+ * A read refused with ERANGE keeps the value it received for the retry
+ * with a larger buffer (see struct pv_guestinfo), so hostctl's doubling
+ * buffer costs the host one exchange, not five.
+ *
+ * The store attaches only to a VMware interface (CPUID signature) whose
+ * backdoor answers GETVERSION in a child process (QEMU's vmport answers it
+ * too, so the backdoor alone proves nothing), never to a CPUID dump, which
+ * describes another machine.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pv.h"
+#include "store/stores.h"
+#include "vmware_rpc.h"
+
+#define PV_GUESTINFO_KEYMAX	4096
+
+static const char pv_guestinfo_get[] = "info-get ";
+static const char pv_guestinfo_set[] = "info-set ";
+
+int
+pv_guestinfo_check_key(const char *key, enum pvbus_kvop op)
+{
+	const unsigned char *p;
+	size_t len;
+
+	if ((len = strlen(key)) == 0)
+		return (EINVAL);
+	if (len > PV_GUESTINFO_KEYMAX)
+		return (ENAMETOOLONG);
+	for (p = (const unsigned char *)key; *p != '\0'; p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return (EINVAL);
+	if (key[len - 1] == '.')
+		return (op == PVBUS_KVREAD ? EOPNOTSUPP : EINVAL);
+	return (0);
+}
+
+/* One exchange; on ERANGE *KEEP (if asked) receives a copy of the value. */
+static int
+pv_guestinfo_exchange(const struct pv_vmw_transport *t, enum pvbus_kvop op,
+    const char *key, char *value, size_t valuelen, char **keep)
+{
+	const char *text;
+	char *msg, *reply;
+	size_t klen, vlen = 0, len, replylen, textlen;
+	int error;
+
+	if (valuelen == 0)
+		return (EINVAL);
+	if ((error = pv_guestinfo_check_key(key, op)) != 0)
+		return (error);
+	klen = strlen(key);
+	if (op == PVBUS_KVWRITE &&
+	    (vlen = strnlen(value, valuelen)) >= PVBUS_KVOP_MAXSIZE)
+		return (E2BIG);
+
+	/* "info-get KEY" or "info-set KEY VALUE", no NUL, no padding. */
+	len = sizeof(pv_guestinfo_get) - 1 + klen +
+	    (op == PVBUS_KVWRITE ? 1 + vlen : 0);
+	if ((msg = malloc(len)) == NULL)
+		return (ENOMEM);
+	if ((reply = malloc(PV_VMW_MAXREPLY + 1)) == NULL) {
+		free(msg);
+		return (ENOMEM);
+	}
+	memcpy(msg, op == PVBUS_KVWRITE ? pv_guestinfo_set : pv_guestinfo_get,
+	    sizeof(pv_guestinfo_get) - 1);
+	memcpy(msg + sizeof(pv_guestinfo_get) - 1, key, klen);
+	if (op == PVBUS_KVWRITE) {
+		msg[sizeof(pv_guestinfo_get) - 1 + klen] = ' ';
+		memcpy(msg + sizeof(pv_guestinfo_get) + klen, value, vlen);
+	}
+
+	error = pv_vmw_rpci(t, msg, len, reply, PV_VMW_MAXREPLY + 1,
+	    &replylen);
+	if (error == 0)
+		error = pv_vmw_rpci_result(reply, replylen, &text, &textlen);
+	if (error == 0) {
+		if (op == PVBUS_KVWRITE)
+			value[0] = '\0';	/* VMware echoes nothing */
+		else if (textlen >= valuelen) {
+			error = ERANGE;
+			if (keep != NULL && (*keep = malloc(textlen + 1)) !=
+			    NULL) {
+				memcpy(*keep, text, textlen);
+				(*keep)[textlen] = '\0';
+			}
+		} else {
+			memcpy(value, text, textlen);
+			value[textlen] = '\0';
+		}
+	}
+	if (error != 0 && op == PVBUS_KVREAD)
+		value[0] = '\0';
+	free(msg);
+	free(reply);
+	return (error);
+}
+
+int
+pv_guestinfo_op(const struct pv_vmw_transport *t, enum pvbus_kvop op,
+    const char *key, char *value, size_t valuelen)
+{
+	return (pv_guestinfo_exchange(t, op, key, value, valuelen, NULL));
+}
+
+static uint64_t
+pv_guestinfo_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+void
+pv_guestinfo_forget(struct pv_guestinfo *gi)
+{
+	free(gi->kept_key);
+	free(gi->kept_value);
+	gi->kept_key = gi->kept_value = NULL;
+}
+
+int
+pv_guestinfo_kvop_state(struct pv_guestinfo *gi, enum pvbus_kvop op,
+    const char *key, char *value, size_t valuelen)
+{
+	char *keep = NULL;
+	size_t len;
+	int error;
+
+	if (gi->kept_key != NULL && op == PVBUS_KVREAD &&
+	    strcmp(gi->kept_key, key) == 0 &&
+	    pv_guestinfo_now() - gi->kept_at <= PV_GUESTINFO_KEEP_MS) {
+		len = strlen(gi->kept_value);
+		if (len >= valuelen) {
+			value[0] = '\0';
+			return (ERANGE);	/* kept for a larger buffer */
+		}
+		memcpy(value, gi->kept_value, len + 1);
+		pv_guestinfo_forget(gi);
+		return (0);
+	}
+	pv_guestinfo_forget(gi);
+	error = pv_guestinfo_exchange(gi->t, op, key, value, valuelen, &keep);
+	if (error == ERANGE && keep != NULL) {
+		if ((gi->kept_key = strdup(key)) == NULL) {
+			free(keep);
+			return (error);
+		}
+		gi->kept_value = keep;
+		gi->kept_at = pv_guestinfo_now();
+	} else
+		free(keep);
+	return (error);
+}
+
+/* GETVERSION's product types (open-vm-tools' VMX_TYPE_*). */
+static const char *const pv_guestinfo_types[] = {
+	"unset", "express", "esx", "server", "workstation", "ace"
+};
+
+static int
+pv_guestinfo_attach(struct pv_unit *unit)
+{
+	struct pv_guestinfo *gi;
+	uint32_t version, type;
+	int error;
+
+	if (!pv_cpuid_is_live(unit->plat))
+		return (ENODEV);
+	if (memcmp(unit->signature, "VMwareVMware", PV_SIGLEN) != 0)
+		return (ENODEV);
+	if ((error = pv_vmw_probe(&version, &type)) != 0)
+		return (error);
+	if ((gi = calloc(1, sizeof(*gi))) == NULL)
+		return (ENOMEM);
+	gi->t = &pv_vmw_backdoor;
+	gi->version = version;
+	gi->type = type;
+	unit->store_state = gi;
+	unit->store_access = PVBUS_STORE_RW;
+	snprintf(unit->store_path, sizeof(unit->store_path),
+	    "backdoor port 0x%x", PV_BD_PORT);
+	(void)pv_attr_number(unit, "backdoor_version", version);
+	if (type < sizeof(pv_guestinfo_types) / sizeof(pv_guestinfo_types[0]))
+		(void)pv_attr_string(unit, "product_type", "%s (%u)",
+		    pv_guestinfo_types[type], type);
+	else
+		(void)pv_attr_string(unit, "product_type", "%u", type);
+	return (0);
+}
+
+static int
+pv_guestinfo_kvop(struct pv_unit *unit, enum pvbus_kvop op, const char *key,
+    char *value, size_t valuelen)
+{
+	return (pv_guestinfo_kvop_state(unit->store_state, op, key, value,
+	    valuelen));
+}
+
+static void
+pv_guestinfo_detach(struct pv_unit *unit)
+{
+	if (unit->store_state != NULL)
+		pv_guestinfo_forget(unit->store_state);
+	free(unit->store_state);
+	unit->store_state = NULL;
+}
+
+const struct pv_store_ops pv_store_guestinfo = {
+	.name = "guestinfo",
+	.attach = pv_guestinfo_attach,
+	.kvop = pv_guestinfo_kvop,
+	.detach = pv_guestinfo_detach,
+};

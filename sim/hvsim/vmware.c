@@ -1,0 +1,708 @@
+/*
+ * The VMware host model: the backdoor port (GETVERSION, GET_TIME_FULL,
+ * MESSAGE) and its high-bandwidth port, with RPCI channels answering
+ * info-get/info-set from a guestinfo table and TCLO channels that stay
+ * idle.  Options make the host older or stricter (no high bandwidth, no
+ * cookies, secure RPC, few channels), interrupt transfers with checkpoints,
+ * keep the table in a file so programs run one after another share a host,
+ * and inject the faults a broken host shows.
+ */
+#include <sys/random.h>
+#include <sys/time.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hvsim.h"
+
+#define VMW_MAGIC		0x564D5868u
+#define VMW_PORT		0x5658
+#define VMW_HBPORT		0x5659
+
+#define VMW_CMD_GETVERSION	0x0a
+#define VMW_CMD_MESSAGE		0x1e
+#define VMW_CMD_GETTIMEFULL	0x2e
+
+enum { OPEN, SENDSIZE, SENDPAYLOAD, RECVSIZE, RECVPAYLOAD, RECVSTATUS,
+    CLOSE };
+
+#define ST_SUCCESS		0x0001
+#define ST_DORECV		0x0002
+#define ST_CLOSED		0x0004
+#define ST_CPT			0x0010
+#define ST_HB			0x0080
+
+#define PROTO_RPCI		0x49435052u
+#define PROTO_TCLO		0x4F4C4354u
+#define FLAG_COOKIE		0x80000000u
+
+#define VMW_VERSION		6	/* VERSION_MAGIC of open-vm-tools */
+#define VMW_TYPE_ESX		2
+#define VMW_MAXCHANNELS		128
+#define VMW_MAXMSG		(1024 * 1024)
+
+/* Faults a broken host shows (--vmware-fault). */
+enum vmw_fault {
+	FAULT_NONE,
+	FAULT_NOPREFIX,		/* replies without "1 " or "0 " */
+	FAULT_HUGE,		/* announces a reply far longer than any */
+	FAULT_CLOSE,		/* closes the channel in the middle of a send */
+};
+
+static const char *const vmw_fault_names[] = {
+	[FAULT_NONE] = "none",
+	[FAULT_NOPREFIX] = "noprefix",
+	[FAULT_HUGE] = "huge-reply",
+	[FAULT_CLOSE] = "close-mid-send",
+};
+
+struct vmw_chan {
+	int		 used;
+	uint32_t	 proto;
+	uint32_t	 cookie1, cookie2;
+	int		 cpt;		/* interrupt this transfer */
+	unsigned char	*in;		/* message from the guest */
+	size_t		 inlen, inpos;
+	int		 sending;
+	unsigned char	*out;		/* reply to the guest */
+	size_t		 outlen, outpos;
+	int		 replying;
+};
+
+struct vmw_entry {
+	char		*key;
+	unsigned char	*value;
+	size_t		 vlen;
+};
+
+static struct {
+	/* options */
+	const char		*state;
+	int			 no_hb;
+	int			 no_cookies;
+	int			 secure_rpc;
+	unsigned long		 cpt_every;
+	unsigned int		 max_channels;
+	enum vmw_fault		 fault;
+	/* host */
+	struct vmw_chan		 chans[VMW_MAXCHANNELS];
+	struct vmw_entry	*table;
+	size_t			 nentries;
+	unsigned long		 transfers;
+	/* what the guest did, for tests */
+	unsigned long		 calls;
+	unsigned long		 hb_calls;
+	unsigned long		 opens;
+	size_t			 last_msglen;
+} vmw = { .max_channels = VMW_MAXCHANNELS };
+
+enum {
+	OPT_STATE = 0x5600, OPT_GUESTINFO, OPT_NO_HB, OPT_CPT, OPT_NO_COOKIES,
+	OPT_SECURE_RPC, OPT_MAX_CHANNELS, OPT_FAULT
+};
+
+static const struct option vmw_options[] = {
+	{ "state",		required_argument,	NULL, OPT_STATE },
+	{ "guestinfo",		required_argument,	NULL, OPT_GUESTINFO },
+	{ "no-hb",		no_argument,		NULL, OPT_NO_HB },
+	{ "checkpoint-every",	required_argument,	NULL, OPT_CPT },
+	{ "no-cookies",		no_argument,		NULL, OPT_NO_COOKIES },
+	{ "secure-rpc",		no_argument,		NULL, OPT_SECURE_RPC },
+	{ "max-channels",	required_argument,	NULL, OPT_MAX_CHANNELS },
+	{ "vmware-fault",	required_argument,	NULL, OPT_FAULT },
+	{ NULL, 0, NULL, 0 }
+};
+
+static struct vmw_entry *
+vmw_lookup(const char *key, size_t klen)
+{
+	size_t i;
+
+	for (i = 0; i < vmw.nentries; i++)
+		if (strlen(vmw.table[i].key) == klen &&
+		    memcmp(vmw.table[i].key, key, klen) == 0)
+			return (&vmw.table[i]);
+	return (NULL);
+}
+
+static int
+vmw_set(const char *key, size_t klen, const void *value, size_t vlen)
+{
+	struct vmw_entry *e, *t;
+	unsigned char *v;
+
+	if ((v = malloc(vlen + 1)) == NULL)
+		return (-1);
+	memcpy(v, value, vlen);
+	v[vlen] = '\0';
+	if ((e = vmw_lookup(key, klen)) == NULL) {
+		t = reallocarray(vmw.table, vmw.nentries + 1, sizeof(*t));
+		if (t == NULL || (t[vmw.nentries].key = strndup(key, klen)) ==
+		    NULL) {
+			if (t != NULL)
+				vmw.table = t;
+			free(v);
+			return (-1);
+		}
+		vmw.table = t;
+		e = &t[vmw.nentries++];
+	} else
+		free(e->value);
+	e->value = v;
+	e->vlen = vlen;
+	return (0);
+}
+
+/*
+ * The state file: a header line, then per key "KEYLEN VALUELEN\n", the key,
+ * the value and "\n".  Values may hold any byte.
+ */
+#define VMW_STATE_MAGIC	"hvsim-vmware-guestinfo 1\n"
+
+static int
+vmw_load(void)
+{
+	FILE *f;
+	char *key = NULL, *val = NULL;
+	size_t klen, vlen;
+	int c, rc = -1;
+
+	if ((f = fopen(vmw.state, "r")) == NULL)
+		return (errno == ENOENT ? 0 : -1);
+	{
+		char hdr[sizeof(VMW_STATE_MAGIC)];
+
+		if (fgets(hdr, sizeof(hdr), f) == NULL ||
+		    strcmp(hdr, VMW_STATE_MAGIC) != 0)
+			goto out;
+	}
+	while (fscanf(f, "%zu %zu", &klen, &vlen) == 2) {
+		if (fgetc(f) != '\n' || klen == 0 || klen > VMW_MAXMSG ||
+		    vlen > VMW_MAXMSG)
+			goto out;
+		if ((key = malloc(klen)) == NULL ||
+		    (val = malloc(vlen + 1)) == NULL ||
+		    fread(key, 1, klen, f) != klen ||
+		    fread(val, 1, vlen, f) != vlen || fgetc(f) != '\n' ||
+		    vmw_set(key, klen, val, vlen) != 0)
+			goto out;
+		free(key);
+		free(val);
+		key = val = NULL;
+	}
+	if ((c = fgetc(f)) == EOF)
+		rc = 0;
+ out:
+	free(key);
+	free(val);
+	fclose(f);
+	if (rc != 0)
+		fprintf(stderr, "hvsim: vmware: %s: not a guestinfo state "
+		    "file\n", vmw.state);
+	return (rc);
+}
+
+static int
+vmw_save(void)
+{
+	char tmp[4096];
+	FILE *f;
+	size_t i;
+	int ok;
+
+	if (vmw.state == NULL)
+		return (0);
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%d.tmp", vmw.state,
+	    (int)getpid()) >= sizeof(tmp) || (f = fopen(tmp, "w")) == NULL)
+		return (-1);
+	ok = fputs(VMW_STATE_MAGIC, f) != EOF;
+	for (i = 0; ok && i < vmw.nentries; i++) {
+		const struct vmw_entry *e = &vmw.table[i];
+
+		ok = fprintf(f, "%zu %zu\n", strlen(e->key), e->vlen) > 0 &&
+		    fwrite(e->key, 1, strlen(e->key), f) == strlen(e->key) &&
+		    fwrite(e->value, 1, e->vlen, f) == e->vlen &&
+		    fputc('\n', f) != EOF;
+	}
+	if (fclose(f) != 0 || !ok || rename(tmp, vmw.state) != 0) {
+		unlink(tmp);
+		fprintf(stderr, "hvsim: vmware: cannot save %s\n", vmw.state);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+vmw_option(int val, const char *arg)
+{
+	const char *eq;
+	char *end;
+	unsigned long n;
+	size_t i;
+
+	switch (val) {
+	case OPT_STATE:
+		vmw.state = arg;
+		return (0);
+	case OPT_GUESTINFO:
+		if ((eq = strchr(arg, '=')) == NULL || eq == arg) {
+			fprintf(stderr, "hvsim: --guestinfo wants KEY=VALUE\n");
+			return (-1);
+		}
+		if (vmw_set(arg, eq - arg, eq + 1, strlen(eq + 1)) != 0) {
+			fprintf(stderr, "hvsim: --guestinfo: out of memory\n");
+			return (-1);
+		}
+		return (0);
+	case OPT_NO_HB:
+		vmw.no_hb = 1;
+		return (0);
+	case OPT_NO_COOKIES:
+		vmw.no_cookies = 1;
+		return (0);
+	case OPT_SECURE_RPC:
+		vmw.secure_rpc = 1;
+		return (0);
+	case OPT_CPT:
+	case OPT_MAX_CHANNELS:
+		errno = 0;
+		n = strtoul(arg, &end, 10);
+		if (errno != 0 || *end != '\0' || end == arg ||
+		    (val == OPT_CPT && n < 2) ||
+		    (val == OPT_MAX_CHANNELS && n > VMW_MAXCHANNELS)) {
+			fprintf(stderr, "hvsim: %s: bad number %s\n",
+			    val == OPT_CPT ? "--checkpoint-every" :
+			    "--max-channels", arg);
+			return (-1);
+		}
+		if (val == OPT_CPT)
+			vmw.cpt_every = n;
+		else
+			vmw.max_channels = n;
+		return (0);
+	case OPT_FAULT:
+		for (i = 0; i < sizeof(vmw_fault_names) /
+		    sizeof(vmw_fault_names[0]); i++)
+			if (strcmp(arg, vmw_fault_names[i]) == 0) {
+				vmw.fault = i;
+				return (0);
+			}
+		fprintf(stderr, "hvsim: --vmware-fault: unknown fault %s\n",
+		    arg);
+		return (-1);
+	}
+	return (-1);
+}
+
+static int
+vmw_init(void)
+{
+	/* The file is the host's memory; presets given now override it. */
+	struct vmw_entry *preset = vmw.table;
+	size_t i, npreset = vmw.nentries;
+	int rc;
+
+	if (vmw.state == NULL)
+		return (0);
+	vmw.table = NULL;
+	vmw.nentries = 0;
+	rc = vmw_load();
+	for (i = 0; i < npreset; i++) {
+		if (rc == 0 && vmw_set(preset[i].key, strlen(preset[i].key),
+		    preset[i].value, preset[i].vlen) != 0)
+			rc = -1;
+		free(preset[i].key);
+		free(preset[i].value);
+	}
+	free(preset);
+	if (rc != 0)
+		return (-1);
+	return (npreset > 0 ? vmw_save() : 0);
+}
+
+static void
+vmw_chan_reset(struct vmw_chan *ch)
+{
+	free(ch->in);
+	free(ch->out);
+	memset(ch, 0, sizeof(*ch));
+}
+
+static void
+vmw_fini(void)
+{
+	size_t i;
+
+	for (i = 0; i < VMW_MAXCHANNELS; i++)
+		vmw_chan_reset(&vmw.chans[i]);
+	for (i = 0; i < vmw.nentries; i++) {
+		free(vmw.table[i].key);
+		free(vmw.table[i].value);
+	}
+	free(vmw.table);
+	vmw.table = NULL;
+	vmw.nentries = 0;
+}
+
+static int
+vmw_claims(uint16_t port)
+{
+	return (port == VMW_PORT || port == VMW_HBPORT);
+}
+
+/* A 32-bit result, zero-extended as a 32-bit register write is. */
+#define SET32(reg, v)	((reg) = (uint32_t)(v))
+
+static int
+vmw_reply(struct vmw_chan *ch, const char *status, const void *text,
+    size_t tlen)
+{
+	size_t slen = strlen(status);
+
+	free(ch->out);
+	if ((ch->out = malloc(slen + tlen + 1)) == NULL)
+		return (-1);
+	memcpy(ch->out, status, slen);
+	if (tlen > 0)
+		memcpy(ch->out + slen, text, tlen);
+	ch->outlen = slen + tlen;
+	ch->outpos = 0;
+	ch->replying = 1;
+	return (0);
+}
+
+#define PREFIX		"guestinfo."
+
+/* Execute one RPCI command and queue its reply. */
+static void
+vmw_rpci(struct vmw_chan *ch, const char *msg, size_t len)
+{
+	const char *sp, *arg, *val;
+	size_t cmdlen, alen;
+	struct vmw_entry *e;
+
+	sp = memchr(msg, ' ', len);
+	cmdlen = sp ? (size_t)(sp - msg) : len;
+	arg = sp ? sp + 1 : msg + len;
+	alen = msg + len - arg;
+#define IS(c)	(cmdlen == strlen(c) && memcmp(msg, (c), cmdlen) == 0)
+
+	if ((IS("info-get") || IS("info-set")) && vmw.secure_rpc) {
+		vmw_reply(ch, "0 Permission denied", NULL, 0);
+		return;
+	}
+	if (vmw.fault == FAULT_NOPREFIX) {
+		vmw_reply(ch, "hello from a broken host", NULL, 0);
+		return;
+	}
+	if (IS("info-get")) {
+		if ((e = vmw_lookup(arg, alen)) == NULL)
+			vmw_reply(ch, "0 No value found", NULL, 0);
+		else
+			vmw_reply(ch, "1 ", e->value, e->vlen);
+	} else if (IS("info-set")) {
+		if ((val = memchr(arg, ' ', alen)) == NULL || val == arg)
+			vmw_reply(ch, "0 Two and exactly two arguments "
+			    "expected", NULL, 0);
+		else if ((size_t)(val - arg) <= strlen(PREFIX) ||
+		    memcmp(arg, PREFIX, strlen(PREFIX)) != 0 ||
+		    memchr(arg, '\0', val - arg) != NULL)
+			vmw_reply(ch, "0 Invalid key", NULL, 0);
+		else if (vmw_set(arg, val - arg, val + 1,
+		    arg + alen - val - 1) != 0 || vmw_save() != 0)
+			vmw_reply(ch, "0 Out of memory", NULL, 0);
+		else
+			vmw_reply(ch, "1 ", NULL, 0);
+	} else if (IS("log") || IS("tools.set.version") ||
+	    (cmdlen > 17 && memcmp(msg, "tools.capability.", 17) == 0))
+		vmw_reply(ch, "1 ", NULL, 0);
+	else
+		vmw_reply(ch, "0 Unknown command", NULL, 0);
+#undef IS
+}
+
+/* The whole message is in: run it (RPCI) or drop it (TCLO, idle). */
+static void
+vmw_received(struct vmw_chan *ch)
+{
+	ch->sending = 0;
+	vmw.last_msglen = ch->inlen;
+	if (ch->proto == PROTO_RPCI)
+		vmw_rpci(ch, (const char *)ch->in, ch->inlen);
+	free(ch->in);
+	ch->in = NULL;
+	ch->inlen = ch->inpos = 0;
+}
+
+/* Whether the transfer starting now is one a checkpoint interrupts. */
+static int
+vmw_cpt_due(void)
+{
+	return (vmw.cpt_every > 0 && ++vmw.transfers % vmw.cpt_every == 0);
+}
+
+/* A checkpoint: the message or the reply's progress is lost. */
+static uint16_t
+vmw_cpt(struct vmw_chan *ch, int sending)
+{
+	ch->cpt = 0;
+	if (sending) {
+		free(ch->in);
+		ch->in = NULL;
+		ch->inlen = ch->inpos = 0;
+		ch->sending = 0;
+	} else
+		ch->outpos = 0;
+	return (ST_CPT);
+}
+
+static uint16_t
+vmw_close_mid(struct vmw_chan *ch)
+{
+	vmw_chan_reset(ch);
+	return (ST_CLOSED);
+}
+
+static uint16_t
+vmw_open(struct user_regs_struct *regs)
+{
+	uint32_t proto = (uint32_t)regs->rbx & ~FLAG_COOKIE;
+	int cookies = ((uint32_t)regs->rbx & FLAG_COOKIE) != 0;
+	struct vmw_chan *ch;
+	unsigned int i;
+
+	vmw.opens++;
+	if ((proto != PROTO_RPCI && proto != PROTO_TCLO) ||
+	    (cookies && vmw.no_cookies))
+		return (0);
+	for (i = 0; i < vmw.max_channels && vmw.chans[i].used; i++)
+		;
+	if (i == vmw.max_channels)
+		return (0);
+	ch = &vmw.chans[i];
+	memset(ch, 0, sizeof(*ch));
+	ch->used = 1;
+	ch->proto = proto;
+	if (cookies && getrandom(&ch->cookie1, sizeof(ch->cookie1), 0) !=
+	    sizeof(ch->cookie1))
+		ch->cookie1 = 0x12345678u ^ (uint32_t)getpid();
+	if (cookies && getrandom(&ch->cookie2, sizeof(ch->cookie2), 0) !=
+	    sizeof(ch->cookie2))
+		ch->cookie2 = ~ch->cookie1;
+	SET32(regs->rdx, (uint32_t)i << 16 | ((uint32_t)regs->rdx & 0xffff));
+	SET32(regs->rsi, ch->cookie1);
+	SET32(regs->rdi, ch->cookie2);
+	return (ST_SUCCESS);
+}
+
+static struct vmw_chan *
+vmw_chan(uint32_t id, uint32_t cookie1, uint32_t cookie2)
+{
+	struct vmw_chan *ch;
+
+	if (id >= vmw.max_channels)
+		return (NULL);
+	ch = &vmw.chans[id];
+	if (!ch->used || ch->cookie1 != cookie1 || ch->cookie2 != cookie2)
+		return (NULL);
+	return (ch);
+}
+
+static uint16_t
+vmw_message(struct user_regs_struct *regs)
+{
+	uint32_t sub = (uint32_t)regs->rcx >> 16, bx = (uint32_t)regs->rbx;
+	uint16_t hb = vmw.no_hb ? 0 : ST_HB;
+	struct vmw_chan *ch;
+	size_t n;
+
+	if (sub == OPEN)
+		return (vmw_open(regs));
+	ch = vmw_chan((uint32_t)regs->rdx >> 16, (uint32_t)regs->rsi,
+	    (uint32_t)regs->rdi);
+	if (ch == NULL)
+		return (0);
+
+	switch (sub) {
+	case SENDSIZE:
+		if (bx > VMW_MAXMSG)
+			return (0);
+		free(ch->in);
+		free(ch->out);
+		ch->out = NULL;
+		ch->replying = 0;
+		if ((ch->in = malloc(bx + 1)) == NULL)
+			return (0);
+		ch->inlen = bx;
+		ch->inpos = 0;
+		ch->sending = 1;
+		ch->cpt = bx > 0 && vmw_cpt_due();
+		if (bx == 0)
+			vmw_received(ch);
+		return (ST_SUCCESS | hb);
+	case SENDPAYLOAD:
+		if (!ch->sending)
+			return (0);
+		n = ch->inlen - ch->inpos < 4 ? ch->inlen - ch->inpos : 4;
+		if (vmw.fault == FAULT_CLOSE && ch->inpos + n >= ch->inlen / 2)
+			return (vmw_close_mid(ch));
+		if (ch->cpt && ch->inpos + n == ch->inlen)
+			return (vmw_cpt(ch, 1));
+		memcpy(ch->in + ch->inpos, &bx, n);
+		if ((ch->inpos += n) == ch->inlen)
+			vmw_received(ch);
+		return (ST_SUCCESS);
+	case RECVSIZE:
+		if (!ch->replying)
+			return (ST_SUCCESS);	/* nothing for the guest */
+		SET32(regs->rbx, vmw.fault == FAULT_HUGE ? 0x7fffffffu :
+		    ch->outlen);
+		SET32(regs->rdx, (uint32_t)SENDSIZE << 16 | VMW_PORT);
+		ch->outpos = 0;
+		ch->cpt = ch->outlen > 0 && vmw_cpt_due();
+		return (ST_SUCCESS | ST_DORECV | hb);
+	case RECVPAYLOAD:
+		if (!ch->replying)
+			return (0);
+		if ((bx & ST_SUCCESS) == 0) {	/* the guest gave up */
+			free(ch->out);
+			ch->out = NULL;
+			ch->replying = 0;
+			return (ST_SUCCESS);
+		}
+		if (ch->outpos >= ch->outlen)
+			return (0);
+		n = ch->outlen - ch->outpos < 4 ? ch->outlen - ch->outpos : 4;
+		if (ch->cpt && ch->outpos + n == ch->outlen)
+			return (vmw_cpt(ch, 0));
+		bx = 0;
+		memcpy(&bx, ch->out + ch->outpos, n);
+		ch->outpos += n;
+		SET32(regs->rbx, bx);
+		SET32(regs->rdx, (uint32_t)SENDPAYLOAD << 16 | VMW_PORT);
+		return (ST_SUCCESS);
+	case RECVSTATUS:
+		if (!ch->replying)
+			return (0);
+		free(ch->out);
+		ch->out = NULL;
+		ch->replying = 0;
+		return (ST_SUCCESS);
+	case CLOSE:
+		vmw_chan_reset(ch);
+		return (ST_SUCCESS);
+	}
+	return (0);
+}
+
+static int
+vmw_cmd(struct user_regs_struct *regs)
+{
+	struct timeval tv;
+
+	switch ((uint32_t)regs->rcx & 0xffff) {
+	case VMW_CMD_GETVERSION:
+		SET32(regs->rax, VMW_VERSION);
+		SET32(regs->rbx, VMW_MAGIC);
+		SET32(regs->rcx, VMW_TYPE_ESX);
+		break;
+	case VMW_CMD_GETTIMEFULL:
+		gettimeofday(&tv, NULL);
+		SET32(regs->rbx, tv.tv_usec);
+		SET32(regs->rcx, 0);			/* max time lag, us */
+		SET32(regs->rdx, (uint64_t)tv.tv_sec);
+		SET32(regs->rsi, (uint64_t)tv.tv_sec >> 32);
+		break;
+	case VMW_CMD_MESSAGE:
+		SET32(regs->rcx, (uint32_t)vmw_message(regs) << 16 |
+		    VMW_CMD_MESSAGE);
+		break;
+	default:
+		/* Commands this host lacks leave the registers alone. */
+		break;
+	}
+	return (0);
+}
+
+/* `rep outsb` / `rep insb` on the high-bandwidth port. */
+static int
+vmw_hb(const struct hvsim_io *io, struct user_regs_struct *regs)
+{
+	struct vmw_chan *ch;
+	uint64_t count = regs->rcx;
+	uint16_t st = 0;
+
+	vmw.hb_calls++;
+	if (vmw.no_hb || ((uint32_t)regs->rbx & 0xffff) != 0)
+		goto done;
+	ch = io->out ?
+	    vmw_chan((uint32_t)regs->rdx >> 16, (uint32_t)regs->rbp,
+		(uint32_t)regs->rdi) :
+	    vmw_chan((uint32_t)regs->rdx >> 16, (uint32_t)regs->rsi,
+		(uint32_t)regs->rbp);
+	if (ch == NULL)
+		goto done;
+	if (io->out) {
+		if (!ch->sending || count != ch->inlen - ch->inpos)
+			goto done;
+		if (vmw.fault == FAULT_CLOSE) {
+			st = vmw_close_mid(ch);
+			goto done;
+		}
+		if (ch->cpt) {
+			st = vmw_cpt(ch, 1);
+			goto done;
+		}
+		if (hvsim_mem_read(io->pid, regs->rsi, ch->in + ch->inpos,
+		    count) != 0)
+			return (-1);
+		regs->rsi += count;
+		regs->rcx = 0;
+		ch->inpos += count;
+		vmw_received(ch);
+		st = ST_SUCCESS;
+	} else {
+		if (!ch->replying || count != ch->outlen - ch->outpos)
+			goto done;
+		if (ch->cpt) {
+			st = vmw_cpt(ch, 0);
+			goto done;
+		}
+		if (hvsim_mem_write(io->pid, regs->rdi, ch->out + ch->outpos,
+		    count) != 0)
+			return (-1);
+		regs->rdi += count;
+		regs->rcx = 0;
+		ch->outpos += count;
+		st = ST_SUCCESS;
+	}
+ done:
+	SET32(regs->rbx, (uint32_t)st << 16);
+	return (0);
+}
+
+static int
+vmw_io(const struct hvsim_io *io, struct user_regs_struct *regs)
+{
+	/* Without the magic the port is as absent as on real hardware. */
+	if ((uint32_t)regs->rax != VMW_MAGIC)
+		return (-1);
+	vmw.calls++;
+	if (io->port == VMW_PORT && !io->string && !io->out && io->size == 4)
+		return (vmw_cmd(regs));
+	if (io->port == VMW_HBPORT && io->string && io->rep && io->size == 1)
+		return (vmw_hb(io, regs));
+	return (-1);
+}
+
+const struct hvsim_model hvsim_model_vmware = {
+	.name = "vmware",
+	.options = vmw_options,
+	.option = vmw_option,
+	.init = vmw_init,
+	.claims = vmw_claims,
+	.io = vmw_io,
+	.fini = vmw_fini,
+};

@@ -1,0 +1,200 @@
+# VMware guestinfo against the real peer: vmware-rpctool (open-vm-tools)
+# and hostctl run unmodified under hvsim's VMware host model and must agree
+# on every value, whichever of them wrote it, with and without high
+# bandwidth and with checkpoints; bad input and a faulty host leave the
+# host's guestinfo as it was.
+. "$(dirname "$0")/../lib.sh"
+
+H=$B/hostctl
+RPC=$(command -v vmware-rpctool)
+S=$T/state
+
+if [ -z "$RPC" ]; then
+	fail "vmware-rpctool" "not installed (tools/deps test installs open-vm-tools)"
+	exit 1
+fi
+if ! why=$(hvsim_usable); then
+	echo "$why"
+	exit 77
+fi
+
+# hv [HVSIM OPTIONS] -- PROGRAM ARGS: one program on the shared host.
+# LeakSanitizer cannot run under ptrace: sanitizer builds (make SAN=1)
+# check everything else here, leaks in tests/unit.
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+export ASAN_OPTIONS
+hv() {
+	timeout 120 "$B/hvsim" --profile vmware --state "$S" "$@"
+}
+
+# A value of N bytes: letters, digits and spaces, nothing vis(3) encodes.
+value() {
+	yes 'The quick brown fox 0123456789 jumps' | tr -d '\n' | head -c "$1"
+}
+
+# The host's guestinfo must not change: compare the state file.
+snapshot() { cp "$S" "$T/snap" 2>/dev/null || : >"$T/snap"; }
+unchanged() {
+	if cmp -s "$S" "$T/snap" || { [ ! -e "$S" ] && [ ! -s "$T/snap" ]; }; then
+		return 0
+	fi
+	return 1
+}
+
+# --- identification
+run hv -- "$H" -t
+expect "hostctl -t says VMware" 0 "/dev/pvbus0: VMware"
+run hv -- "$H" -l
+case $OUT in
+*"backdoor_version 6"*"product_type esx (2)"*) pass "hostctl -l shows the GETVERSION answer" ;;
+*) fail "hostctl -l shows the GETVERSION answer" "$OUT" ;;
+esac
+case $OUT in
+*guestinfo*) pass "hostctl -l shows the guestinfo store" ;;
+*) fail "hostctl -l shows the guestinfo store" "$OUT" ;;
+esac
+
+# --- the acceptance round trip
+rm -f "$S"
+run hv -- "$RPC" "info-set guestinfo.x hello world"
+expect "vmware-rpctool sets guestinfo.x" 0 ""
+run hv -- "$H" guestinfo.x
+expect "hostctl reads what vmware-rpctool set" 0 "hello world"
+run hv -- "$H" guestinfo.y "set by hostctl"
+expect "hostctl sets guestinfo.y" 0 ""
+run hv -- "$RPC" "info-get guestinfo.y"
+expect "vmware-rpctool reads what hostctl set" 0 "set by hostctl"
+
+# --- sizes, both directions, under each host flavour
+for flavour in hb no-hb hb-cpt no-hb-cpt; do
+	case $flavour in
+	hb)		opts= ;;
+	no-hb)		opts=--no-hb ;;
+	hb-cpt)		opts="--checkpoint-every 2" ;;
+	no-hb-cpt)	opts="--no-hb --checkpoint-every 3" ;;
+	esac
+	for n in 1 4096 60000; do
+		v=$(value $n)
+		printf '%s\n' "$v" >"$T/want"
+		# shellcheck disable=SC2086
+		run hv $opts -- "$RPC" "info-set guestinfo.p$n $v"
+		# shellcheck disable=SC2086
+		hv $opts -- "$H" -o "$T/got" "guestinfo.p$n" 2>"$T/err"
+		rc=$?
+		if [ $rc -eq 0 ] && [ "$RC" -eq 0 ] && cmp -s "$T/want" "$T/got"; then
+			pass "$flavour: $n bytes from vmware-rpctool to hostctl"
+		else
+			fail "$flavour: $n bytes from vmware-rpctool to hostctl" \
+			    "rpctool $RC, hostctl $rc $(cat "$T/err")"
+		fi
+		printf '%s' "$v" >"$T/in"
+		# shellcheck disable=SC2086
+		run hv $opts -- "$H" -i "$T/in" "guestinfo.q$n"
+		# shellcheck disable=SC2086
+		hv $opts -- "$RPC" "info-get guestinfo.q$n" >"$T/got" 2>"$T/err"
+		rc=$?
+		if [ $rc -eq 0 ] && [ "$RC" -eq 0 ] && cmp -s "$T/want" "$T/got"; then
+			pass "$flavour: $n bytes from hostctl to vmware-rpctool"
+		else
+			fail "$flavour: $n bytes from hostctl to vmware-rpctool" \
+			    "hostctl $RC $ERR, rpctool $rc $(cat "$T/err")"
+		fi
+	done
+done
+
+# A 60000-byte value of every printable byte but the backslash (hostctl
+# vis-encodes what it sends and prints, as OpenBSD's does), written with
+# -i, reads back byte-identical through both tools.
+awk 'BEGIN { for (i = 0; n < 60000; i++) if (32 + i % 95 != 92) {
+	printf "%c", 32 + i % 95; n++ } }' >"$T/in"
+run hv -- "$H" -i "$T/in" guestinfo.big
+wrote=$RC
+hv -- "$RPC" "info-get guestinfo.big" >"$T/got" 2>/dev/null
+hv -- "$H" -o "$T/got2" guestinfo.big 2>/dev/null
+printf '\n' >>"$T/in"
+if [ $wrote -eq 0 ] && [ "$(wc -c <"$T/in")" -eq 60001 ] &&
+    cmp -s "$T/in" "$T/got" && cmp -s "$T/in" "$T/got2"; then
+	pass "60000 bytes written with hostctl -i read back byte-identical"
+else
+	fail "60000 bytes written with hostctl -i read back byte-identical" \
+	    "hostctl $wrote $ERR; $(cmp "$T/in" "$T/got"; cmp "$T/in" "$T/got2")"
+fi
+
+# --- backdoor calls: hostctl no more than vmware-rpctool for 60 KiB
+calls() {
+	sed -n 's/.*io=\([0-9][0-9]*\).*/\1/p' "$T/stats" | tail -n 1
+}
+for opts in "" "--no-hb"; do
+	# shellcheck disable=SC2086
+	hv $opts --stats -- "$RPC" "info-get guestinfo.p60000" >/dev/null 2>"$T/stats"
+	peer=$(calls)
+	# shellcheck disable=SC2086
+	hv $opts --stats -- "$H" guestinfo.p60000 >/dev/null 2>"$T/stats"
+	ours=$(calls)
+	if [ -n "$peer" ] && [ -n "$ours" ] && [ "$ours" -le "$peer" ]; then
+		pass "backdoor calls${opts:+ $opts}: hostctl $ours <= vmware-rpctool $peer"
+	else
+		fail "backdoor calls${opts:+ $opts}" "hostctl '$ours', vmware-rpctool '$peer'"
+	fi
+done
+
+# --- bad input and a faulty host: error, exit 1, nothing set
+printf 'x%.0s' $(seq 1 70000) >"$T/huge"
+bad() {
+	name=$1 err=$2
+	shift 2
+	snapshot
+	run hv "$@"
+	if [ "$RC" -eq 1 ] && [ -z "$OUT" ] && [ "$ERR" = "$err" ] && unchanged; then
+		pass "$name"
+	else
+		fail "$name" "exit $RC, stderr '$ERR', host changed: $(unchanged && echo no || echo yes)"
+	fi
+}
+bad "key with a space is refused" "hostctl: ioctl: Invalid argument" \
+    -- "$H" "guestinfo.a b" value
+run hv -- "$RPC" "info-get guestinfo.a"
+expect "and guestinfo.a was not set" 1 "" "No value found"
+bad "key with a newline is refused" "hostctl: ioctl: Invalid argument" \
+    -- "$H" "guestinfo.a
+b" value
+bad "empty key is refused" "hostctl: ioctl: Invalid argument" \
+    -- "$H" "" value
+bad "empty name after the prefix is refused" "hostctl: ioctl: Invalid argument" \
+    -- "$H" "guestinfo." value
+bad "listing is not supported" "hostctl: ioctl: Operation not supported" \
+    -- "$H" "guestinfo."
+bad "missing key" "hostctl: ioctl: No such file or directory" \
+    -- "$H" guestinfo.nothing
+bad "value over 64 KiB" "hostctl: input file: $T/huge: value too long" \
+    -- "$H" -i "$T/huge" guestinfo.x
+bad "host reply without 1" "hostctl: ioctl: Input/output error" \
+    --vmware-fault noprefix -- "$H" guestinfo.x changed
+bad "reply longer than announced" "hostctl: ioctl: Input/output error" \
+    --vmware-fault huge-reply -- "$H" guestinfo.x
+bad "channel closed mid-transfer" "hostctl: ioctl: Input/output error" \
+    --vmware-fault close-mid-send -- "$H" guestinfo.x changed
+bad "channel closed mid-transfer (no HB)" "hostctl: ioctl: Input/output error" \
+    --no-hb --vmware-fault close-mid-send -- "$H" guestinfo.x changed
+bad "channel limit reached" "hostctl: ioctl: Input/output error" \
+    --max-channels 0 -- "$H" guestinfo.x changed
+bad "secure RPC write" "hostctl: ioctl: Permission denied" \
+    --secure-rpc -- "$H" guestinfo.x changed
+bad "secure RPC read" "hostctl: ioctl: Permission denied" \
+    --secure-rpc -- "$H" guestinfo.x
+run hv --secure-rpc -- "$RPC" "info-get guestinfo.x"
+expect "vmware-rpctool sees the same refusal" 1 "" "Permission denied"
+run hv -- "$H" guestinfo.x
+expect "guestinfo.x survived every fault" 0 "hello world"
+
+# --- hosts without cookies still talk; presets reach both tools
+run hv --no-cookies --guestinfo guestinfo.pre=preset -- "$H" guestinfo.pre
+expect "no cookies: hostctl reads a preset key" 0 "preset"
+run hv --no-cookies -- "$RPC" "info-get guestinfo.pre"
+expect "no cookies: vmware-rpctool reads it too" 0 "preset"
+
+# --- a backdoor alone is not VMware
+run timeout 120 "$B/hvsim" --profile vmware --state "$S" \
+    --cpuid 0x40000000=40000001,4b4d564b,564b4d56,0000004d -- "$H" guestinfo.x
+expect "backdoor behind a KVM signature: no store" 1 "" \
+    "hostctl: ioctl: No such device or address"
