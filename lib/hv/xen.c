@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pv.h"
+#include "store/stores.h"
 
 static const char *const xen_hvm_features[] = {
 	[0] = "apic_access_virt",	[1] = "x2apic_virt",
@@ -81,4 +82,5 @@ const struct pv_hv_ops pv_hv_xen = {
 	.signatures = { "XenVMMXenVMM" },
 	.probe = xen_probe,
 	.devices = xen_devices,
+	.stores = { &pv_store_xenstore },
 };

@@ -1,0 +1,200 @@
+/*
+ * XenStore as the information store of a Xen unit, with the semantics of
+ * OpenBSD's xs_kvop: a read of an empty value lists the node's children,
+ * relative keys live in the domain's home (the server resolves them, as it
+ * does for any guest), absolute keys are allowed where the host permits.
+ *
+ * Attaching also reads the domain's own facts through the connection, as a
+ * domU does: its domid, its home and the devices under device/.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pv.h"
+#include "stores.h"
+#include "xs_client.h"
+
+/* The variable libxenstore reads for a server path; read here alike. */
+#define XS_ENV_PATH	"XENSTORED_PATH"
+
+struct xs_store {
+	struct xs_conn	 conn;
+	char		 env_path[PATH_MAX];	/* "" when unset */
+	struct xs_msg	 msg;			/* one reply at a time */
+};
+
+static int
+xs_store_connect(struct pv_unit *unit, struct xs_store *s)
+{
+	if (s->conn.fd != -1)
+		return (0);
+	return (xs_conn_open(&s->conn, unit->plat,
+	    s->env_path[0] != '\0' ? s->env_path : NULL));
+}
+
+/* Whether the unit already lists this device (from /sys/bus/xen). */
+static int
+xs_device_known(const struct pv_unit *unit, const char *type, const char *id)
+{
+	char sysname[128];
+	size_t i;
+
+	snprintf(sysname, sizeof(sysname), "%s-%s", type, id);
+	for (i = 0; i < unit->ndevices; i++)
+		if (strcmp(unit->devices[i].id, sysname) == 0)
+			return (1);
+	return (0);
+}
+
+/* device/<type>/<id>: each a paravirtual frontend the host gave us. */
+static void
+xs_store_devices(struct pv_unit *unit, struct xs_store *s)
+{
+	char types[XS_PAYLOAD_MAX + 1], path[64 + XS_PAYLOAD_MAX], id[128];
+	const char *type, *dev;
+	size_t tlen, off, doff;
+
+	if (xs_directory_msg(&s->conn, "device", &s->msg) != 0)
+		return;
+	tlen = s->msg.hdr.len;
+	memcpy(types, s->msg.body, tlen + 1);
+	for (off = 0; off < tlen; off += strlen(type) + 1) {
+		type = types + off;
+		if (*type == '\0' || strlen(type) > 32)
+			continue;
+		snprintf(path, sizeof(path), "device/%s", type);
+		if (xs_directory_msg(&s->conn, path, &s->msg) != 0)
+			continue;
+		for (doff = 0; doff < s->msg.hdr.len; doff += strlen(dev) + 1) {
+			dev = s->msg.body + doff;
+			if (*dev == '\0' || xs_device_known(unit, type, dev))
+				continue;
+			snprintf(id, sizeof(id), "%s/%s", type, dev);
+			pv_device_add(unit, type, id, unit->name, "");
+		}
+	}
+}
+
+static int
+xs_store_attach(struct pv_unit *unit)
+{
+	struct xs_store *s;
+	const char *env;
+	unsigned long domid;
+	char *end;
+	size_t i;
+	int error, have_domid = 0;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return (ENOMEM);
+	s->conn.fd = -1;
+	if ((env = getenv(XS_ENV_PATH)) != NULL &&
+	    strlcpy(s->env_path, env, sizeof(s->env_path)) >=
+	    sizeof(s->env_path)) {
+		free(s);
+		return (ENAMETOOLONG);
+	}
+	if ((error = xs_store_connect(unit, s)) != 0) {
+		free(s);
+		return (error);
+	}
+	unit->store_state = s;
+	unit->store_access = PVBUS_STORE_RW;
+	strlcpy(unit->store_path, s->conn.path, sizeof(unit->store_path));
+
+	/* A relative "domid" is the guest's own, wherever it lives. */
+	if (xs_read_msg(&s->conn, "domid", &s->msg) == 0) {
+		errno = 0;
+		domid = strtoul(s->msg.body, &end, 10);
+		if (errno == 0 && end != s->msg.body && *end == '\0' &&
+		    domid < 0x7ff0)
+			have_domid = 1;
+	}
+	if (have_domid) {
+		/* CPUID may have told already; say so if the two disagree. */
+		for (i = 0; i < unit->nattrs; i++)
+			if (strcmp(unit->attrs[i].name, "domid") == 0)
+				break;
+		if (i == unit->nattrs)
+			pv_attr_number(unit, "domid", domid);
+		else if (unit->attrs[i].raw != domid)
+			pv_attr_number(unit, "store_domid", domid);
+		pv_attr_string(unit, "home", "/local/domain/%lu", domid);
+	}
+	if (xs_store_connect(unit, s) == 0)
+		xs_store_devices(unit, s);
+	return (0);
+}
+
+static int
+xs_store_read(struct xs_store *s, const char *key, char *value,
+    size_t valuelen)
+{
+	int error;
+
+	if ((error = xs_read_msg(&s->conn, key, &s->msg)) != 0)
+		return (error);
+	if (s->msg.hdr.len > 0) {
+		/* A value with a NUL inside cannot be given back whole. */
+		if (memchr(s->msg.body, '\0', s->msg.hdr.len) != NULL)
+			return (EIO);
+		if (s->msg.hdr.len + 1 > valuelen)
+			return (ERANGE);
+		memcpy(value, s->msg.body, s->msg.hdr.len + 1);
+		return (0);
+	}
+	/* Empty: a directory and an empty value look alike; list it. */
+	if ((error = xs_directory_msg(&s->conn, key, &s->msg)) != 0)
+		return (error);
+	return (xs_dir_join(s->msg.body, s->msg.hdr.len, value, valuelen));
+}
+
+static int
+xs_store_kvop(struct pv_unit *unit, enum pvbus_kvop op, const char *key,
+    char *value, size_t valuelen)
+{
+	struct xs_store *s = unit->store_state;
+	int error;
+
+	/* Refuse what the server would refuse, before anything is sent. */
+	if (xs_path_check(key, 0) != 0)
+		return (EINVAL);
+	if (op == PVBUS_KVWRITE &&
+	    strlen(key) + 1 + strlen(value) > XS_PAYLOAD_MAX)
+		return (E2BIG);
+	if ((error = xs_store_connect(unit, s)) != 0)
+		return (EIO);
+	if (op == PVBUS_KVREAD) {
+		error = xs_store_read(s, key, value, valuelen);
+		if (error != 0 && valuelen > 0)
+			value[0] = '\0';
+		return (error);
+	}
+	if ((error = xs_write_str(&s->conn, key, value)) != 0)
+		return (error);
+	/* A write answers "OK", which OpenBSD gives back as an empty value. */
+	if (valuelen > 0)
+		value[0] = '\0';
+	return (0);
+}
+
+static void
+xs_store_detach(struct pv_unit *unit)
+{
+	struct xs_store *s = unit->store_state;
+
+	if (s == NULL)
+		return;
+	xs_conn_close(&s->conn);
+	free(s);
+	unit->store_state = NULL;
+}
+
+const struct pv_store_ops pv_store_xenstore = {
+	.name = "xenstore",
+	.attach = xs_store_attach,
+	.kvop = xs_store_kvop,
+	.detach = xs_store_detach,
+};

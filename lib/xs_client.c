@@ -1,0 +1,295 @@
+/*
+ * XenStore client transports and the request/reply exchange.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "xs_client.h"
+
+/* Watch events a request may see before its reply; more is a flood. */
+#define XS_MAX_SKIPPED	1024
+
+/* Connect to PATH as it stands: a socket, or a xenbus-like device. */
+static int
+xs_connect_path(struct xs_conn *c, const char *path)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	int fd, error;
+
+	if (stat(path, &st) == -1)
+		return (errno);
+	if (S_ISSOCK(st.st_mode)) {
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+		    sizeof(sun.sun_path))
+			return (ENAMETOOLONG);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd == -1)
+			return (errno);
+		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+			error = errno;
+			close(fd);
+			return (error);
+		}
+		c->is_socket = 1;
+	} else {
+		if ((fd = open(path, O_RDWR | O_CLOEXEC)) == -1)
+			return (errno);
+		c->is_socket = 0;
+	}
+	c->fd = fd;
+	if (strlcpy(c->path, path, sizeof(c->path)) >= sizeof(c->path))
+		c->path[0] = '\0';
+	return (0);
+}
+
+int
+xs_conn_open(struct xs_conn *c, const struct pv_platform *plat,
+    const char *env_path)
+{
+	static const char *const defaults[] = {
+		XS_SOCKET_PATH, XS_XENBUS_DEV, XS_XENBUS_PROC
+	};
+	char full[PATH_MAX];
+	size_t i;
+	int error, first = 0;
+
+	c->fd = -1;
+	c->is_socket = 0;
+	c->path[0] = '\0';
+	if (c->next_req_id == 0)
+		c->next_req_id = 1;
+	/* As libxenstore: a set $XENSTORED_PATH is the only place to look. */
+	if (env_path != NULL && env_path[0] != '\0')
+		return (xs_connect_path(c, env_path));
+	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+		error = pv_path(plat, defaults[i], full, sizeof(full));
+		if (error == 0)
+			error = xs_connect_path(c, full);
+		if (error == 0) {
+			/* Name the transport as the guest sees it. */
+			strlcpy(c->path, defaults[i], sizeof(c->path));
+			return (0);
+		}
+		if (first == 0 && error != ENOENT)
+			first = error;
+	}
+	return (first != 0 ? first : ENOENT);
+}
+
+void
+xs_conn_close(struct xs_conn *c)
+{
+	if (c->fd != -1)
+		close(c->fd);
+	c->fd = -1;
+}
+
+static int
+xs_send_all(struct xs_conn *c, const unsigned char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if (c->is_socket)
+			n = send(c->fd, buf, len, MSG_NOSIGNAL);
+		else
+			n = write(c->fd, buf, len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return (EIO);
+		}
+		buf += n;
+		len -= n;
+	}
+	return (0);
+}
+
+static long
+xs_ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (deadline->tv_sec - now.tv_sec) * 1000 +
+	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return (ms > 0 ? ms : 0);
+}
+
+/* Read one whole message; a close or a short stream is EIO. */
+static int
+xs_recv_msg(struct xs_conn *c, struct xs_reader *r,
+    const struct timespec *deadline)
+{
+	unsigned char buf[XS_HDR_LEN + XS_PAYLOAD_MAX];
+	struct pollfd pfd;
+	size_t need, used;
+	ssize_t n;
+	int done = 0, error, rc;
+
+	xs_reader_init(r);
+	while (!done) {
+		pfd.fd = c->fd;
+		pfd.events = POLLIN;
+		rc = poll(&pfd, 1, (int)xs_ms_left(deadline));
+		if (rc == -1) {
+			if (errno == EINTR)
+				continue;
+			return (EIO);
+		}
+		if (rc == 0)
+			return (ETIMEDOUT);
+		need = xs_reader_need(r);
+		if (need > sizeof(buf))
+			need = sizeof(buf);
+		n = read(c->fd, buf, need);
+		if (n == -1) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return (EIO);
+		}
+		if (n == 0)
+			return (EIO);
+		if ((error = xs_reader_feed(r, buf, n, &used, &done)) != 0)
+			return (error);
+	}
+	return (0);
+}
+
+/*
+ * Bytes waiting right after a reply mean the peer sent more than it
+ * announced (this connection has no watches to be told about): the stream
+ * is out of step.  A close after the reply is fine for this request.
+ */
+static int
+xs_check_trailing(struct xs_conn *c, int *closed)
+{
+	char b;
+	ssize_t n;
+
+	*closed = 0;
+	if (!c->is_socket)
+		return (0);
+	n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n > 0)
+		return (EIO);
+	if (n == 0)
+		*closed = 1;
+	return (0);
+}
+
+int
+xs_talk(struct xs_conn *c, uint32_t type, uint32_t tx,
+    const struct iovec *iov, int iovcnt, struct xs_msg *reply)
+{
+	unsigned char buf[XS_HDR_LEN + XS_PAYLOAD_MAX];
+	struct xs_hdr hdr;
+	struct timespec deadline;
+	size_t len = 0;
+	int i, error, skipped = 0, closed;
+
+	for (i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len > XS_PAYLOAD_MAX - len)
+			return (E2BIG);
+		memcpy(buf + XS_HDR_LEN + len, iov[i].iov_base,
+		    iov[i].iov_len);
+		len += iov[i].iov_len;
+	}
+	if (c->fd == -1)
+		return (EIO);
+	hdr.type = type;
+	hdr.req_id = c->next_req_id++;
+	if (c->next_req_id == 0)
+		c->next_req_id = 1;
+	hdr.tx_id = tx;
+	hdr.len = len;
+	xs_hdr_pack(&hdr, buf);
+	if ((error = xs_send_all(c, buf, XS_HDR_LEN + len)) != 0)
+		goto fail;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += XS_REPLY_TIMEOUT_MS / 1000;
+	for (;;) {
+		struct xs_reader rd;
+
+		if ((error = xs_recv_msg(c, &rd, &deadline)) != 0)
+			goto fail;
+		error = xs_reply_match(&hdr, &rd.msg);
+		if (error == XS_REPLY_SKIP) {
+			if (++skipped > XS_MAX_SKIPPED) {
+				error = EIO;
+				goto fail;
+			}
+			continue;
+		}
+		memcpy(&reply->hdr, &rd.msg.hdr, sizeof(reply->hdr));
+		memcpy(reply->body, rd.msg.body, rd.msg.hdr.len + 1);
+		break;
+	}
+	/* An ERROR reply is a complete answer; the stream is still sound. */
+	if (error != 0 && error != EIO) {
+		if (xs_check_trailing(c, &closed) != 0) {
+			error = EIO;
+			goto fail;
+		}
+		if (closed)
+			xs_conn_close(c);
+		return (error);
+	}
+	if (error != 0)
+		goto fail;
+	if ((error = xs_check_trailing(c, &closed)) != 0)
+		goto fail;
+	if (closed)
+		xs_conn_close(c);
+	return (0);
+ fail:
+	xs_conn_close(c);
+	return (error);
+}
+
+int
+xs_read_msg(struct xs_conn *c, const char *path, struct xs_msg *reply)
+{
+	struct iovec iov = { (void *)(uintptr_t)path, strlen(path) + 1 };
+
+	return (xs_talk(c, XS_READ, 0, &iov, 1, reply));
+}
+
+int
+xs_write_str(struct xs_conn *c, const char *path, const char *value)
+{
+	struct iovec iov[2] = {
+		{ (void *)(uintptr_t)path, strlen(path) + 1 },
+		{ (void *)(uintptr_t)value, strlen(value) },
+	};
+	struct xs_msg *reply;
+	int error;
+
+	/* The reply is "OK"; a buffer for it still has to hold a whole one. */
+	if ((reply = malloc(sizeof(*reply))) == NULL)
+		return (ENOMEM);
+	error = xs_talk(c, XS_WRITE, 0, iov, 2, reply);
+	free(reply);
+	return (error);
+}
+
+int
+xs_directory_msg(struct xs_conn *c, const char *path, struct xs_msg *reply)
+{
+	struct iovec iov = { (void *)(uintptr_t)path, strlen(path) + 1 };
+
+	return (xs_talk(c, XS_DIRECTORY, 0, &iov, 1, reply));
+}

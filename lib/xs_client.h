@@ -1,0 +1,60 @@
+/*
+ * A XenStore client connection over the transports Linux offers, tried in
+ * libxenstore's order: $XENSTORED_PATH, the xenstored socket, then the
+ * xenbus devices.  One request at a time; replies are read whole and matched
+ * to their request.
+ */
+#ifndef XS_CLIENT_H
+#define XS_CLIENT_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "pv.h"
+#include "xs_wire.h"
+
+#define XS_SOCKET_PATH		"/var/run/xenstored/socket"
+#define XS_XENBUS_DEV		"/dev/xen/xenbus"
+#define XS_XENBUS_PROC		"/proc/xen/xenbus"
+
+/* How long a reply may take before the connection is given up. */
+#define XS_REPLY_TIMEOUT_MS	10000
+
+struct xs_conn {
+	int		fd;		/* -1 when closed */
+	int		is_socket;
+	uint32_t	next_req_id;
+	char		path[PATH_MAX];	/* the transport in use */
+};
+
+/*
+ * Connect.  ENV_PATH (the value of $XENSTORED_PATH, or NULL) is the user's
+ * own path, used as given; the default socket and devices are looked up
+ * under the platform's root.  A path that is a socket is connected to, any
+ * other is opened read-write.  Returns 0, or the errno of the first
+ * transport tried (ENOENT when none exists).
+ */
+int	xs_conn_open(struct xs_conn *, const struct pv_platform *,
+	    const char *env_path);
+void	xs_conn_close(struct xs_conn *);
+
+/*
+ * Send one request of TYPE in transaction TX whose payload is the IOV
+ * parts, and read its reply into REPLY.  Returns 0, the errno of an ERROR
+ * reply, E2BIG for a payload over XS_PAYLOAD_MAX (nothing sent), EIO for a
+ * transport failure or a malformed or unmatched reply, ETIMEDOUT.  Transport
+ * and protocol failures close the connection.
+ */
+int	xs_talk(struct xs_conn *, uint32_t type, uint32_t tx,
+	    const struct iovec *iov, int iovcnt, struct xs_msg *reply);
+
+/* READ PATH into REPLY (body, hdr.len bytes). */
+int	xs_read_msg(struct xs_conn *, const char *path, struct xs_msg *reply);
+/* WRITE PATH VALUE (VALUE without its NUL, as the protocol wants). */
+int	xs_write_str(struct xs_conn *, const char *path, const char *value);
+/* DIRECTORY PATH into REPLY (NUL-terminated names). */
+int	xs_directory_msg(struct xs_conn *, const char *path,
+	    struct xs_msg *reply);
+
+#endif /* XS_CLIENT_H */

@@ -1,0 +1,231 @@
+/*
+ * The XenStore wire protocol: header packing, names, the error table, path
+ * rules and a message reader that never trusts the peer's lengths.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "xs_wire.h"
+
+/* The protocol's error table, in Xen's order; EINVAL first on purpose. */
+static const struct {
+	int		 error;
+	const char	*name;
+} xs_errors[] = {
+	{ EINVAL,	"EINVAL" },
+	{ EACCES,	"EACCES" },
+	{ EEXIST,	"EEXIST" },
+	{ EISDIR,	"EISDIR" },
+	{ ENOENT,	"ENOENT" },
+	{ ENOMEM,	"ENOMEM" },
+	{ ENOSPC,	"ENOSPC" },
+	{ EIO,		"EIO" },
+	{ ENOTEMPTY,	"ENOTEMPTY" },
+	{ ENOSYS,	"ENOSYS" },
+	{ EROFS,	"EROFS" },
+	{ EBUSY,	"EBUSY" },
+	{ EAGAIN,	"EAGAIN" },
+	{ EISCONN,	"EISCONN" },
+	{ E2BIG,	"E2BIG" },
+	{ EPERM,	"EPERM" },
+};
+
+#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+
+static const char *const xs_type_names[XS_TYPE_COUNT] = {
+	[XS_CONTROL] = "CONTROL",
+	[XS_DIRECTORY] = "DIRECTORY",
+	[XS_READ] = "READ",
+	[XS_GET_PERMS] = "GET_PERMS",
+	[XS_WATCH] = "WATCH",
+	[XS_UNWATCH] = "UNWATCH",
+	[XS_TRANSACTION_START] = "TRANSACTION_START",
+	[XS_TRANSACTION_END] = "TRANSACTION_END",
+	[XS_INTRODUCE] = "INTRODUCE",
+	[XS_RELEASE] = "RELEASE",
+	[XS_GET_DOMAIN_PATH] = "GET_DOMAIN_PATH",
+	[XS_WRITE] = "WRITE",
+	[XS_MKDIR] = "MKDIR",
+	[XS_RM] = "RM",
+	[XS_SET_PERMS] = "SET_PERMS",
+	[XS_WATCH_EVENT] = "WATCH_EVENT",
+	[XS_ERROR] = "ERROR",
+	[XS_IS_DOMAIN_INTRODUCED] = "IS_DOMAIN_INTRODUCED",
+	[XS_RESUME] = "RESUME",
+	[XS_SET_TARGET] = "SET_TARGET",
+	[XS_RESTRICT] = "RESTRICT",
+	[XS_RESET_WATCHES] = "RESET_WATCHES",
+	[XS_DIRECTORY_PART] = "DIRECTORY_PART",
+};
+
+void
+xs_hdr_pack(const struct xs_hdr *hdr, unsigned char out[XS_HDR_LEN])
+{
+	memcpy(out, &hdr->type, 4);
+	memcpy(out + 4, &hdr->req_id, 4);
+	memcpy(out + 8, &hdr->tx_id, 4);
+	memcpy(out + 12, &hdr->len, 4);
+}
+
+void
+xs_hdr_unpack(const unsigned char in[XS_HDR_LEN], struct xs_hdr *hdr)
+{
+	memcpy(&hdr->type, in, 4);
+	memcpy(&hdr->req_id, in + 4, 4);
+	memcpy(&hdr->tx_id, in + 8, 4);
+	memcpy(&hdr->len, in + 12, 4);
+}
+
+const char *
+xs_type_name(uint32_t type)
+{
+	if (type < XS_TYPE_COUNT && xs_type_names[type] != NULL)
+		return (xs_type_names[type]);
+	return ("unknown");
+}
+
+int
+xs_error_errno(const char *payload, size_t len)
+{
+	size_t i, n;
+
+	/* The string and its NUL, nothing after: anything else is garbage. */
+	if (len == 0 || payload[len - 1] != '\0')
+		return (EIO);
+	n = strlen(payload);
+	if (n + 1 != len)
+		return (EIO);
+	for (i = 0; i < NITEMS(xs_errors); i++)
+		if (strcmp(payload, xs_errors[i].name) == 0)
+			return (xs_errors[i].error);
+	return (EIO);
+}
+
+const char *
+xs_error_string(int error)
+{
+	size_t i;
+
+	for (i = 0; i < NITEMS(xs_errors); i++)
+		if (xs_errors[i].error == error)
+			return (xs_errors[i].name);
+	return (xs_errors[0].name);
+}
+
+int
+xs_path_check(const char *path, int allow_special)
+{
+	static const char valid[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-/_@";
+	size_t len = strlen(path);
+
+	if (len == 0)
+		return (EINVAL);
+	if (path[0] == '@') {
+		if (!allow_special || len > XS_REL_PATH_MAX)
+			return (EINVAL);
+	} else if (len > (path[0] == '/' ? XS_ABS_PATH_MAX : XS_REL_PATH_MAX))
+		return (EINVAL);
+	if (strspn(path, valid) != len)
+		return (EINVAL);
+	if (strstr(path, "//") != NULL)
+		return (EINVAL);
+	if (path[len - 1] == '/' && len > 1)
+		return (EINVAL);
+	return (0);
+}
+
+void
+xs_reader_init(struct xs_reader *r)
+{
+	r->have = 0;
+	memset(&r->msg.hdr, 0, sizeof(r->msg.hdr));
+}
+
+size_t
+xs_reader_need(const struct xs_reader *r)
+{
+	if (r->have < XS_HDR_LEN)
+		return (XS_HDR_LEN - r->have);
+	return (XS_HDR_LEN + r->msg.hdr.len - r->have);
+}
+
+int
+xs_reader_feed(struct xs_reader *r, const void *buf, size_t len,
+    size_t *used, int *done)
+{
+	const unsigned char *p = buf;
+	size_t n, off;
+
+	*used = 0;
+	*done = 0;
+	if (r->have < XS_HDR_LEN) {
+		n = XS_HDR_LEN - r->have;
+		if (n > len)
+			n = len;
+		memcpy(r->hdrbuf + r->have, p, n);
+		r->have += n;
+		*used += n;
+		p += n;
+		len -= n;
+		if (r->have < XS_HDR_LEN)
+			return (0);
+		xs_hdr_unpack(r->hdrbuf, &r->msg.hdr);
+		if (r->msg.hdr.len > XS_PAYLOAD_MAX)
+			return (EIO);
+	}
+	off = r->have - XS_HDR_LEN;
+	n = r->msg.hdr.len - off;
+	if (n > len)
+		n = len;
+	memcpy(r->msg.body + off, p, n);
+	r->have += n;
+	*used += n;
+	if (r->have == XS_HDR_LEN + r->msg.hdr.len) {
+		r->msg.body[r->msg.hdr.len] = '\0';
+		r->have = 0;
+		*done = 1;
+	}
+	return (0);
+}
+
+int
+xs_reply_match(const struct xs_hdr *req, const struct xs_msg *msg)
+{
+	/* Events carry req_id 0 and belong to no request. */
+	if (msg->hdr.type == XS_WATCH_EVENT)
+		return (XS_REPLY_SKIP);
+	if (msg->hdr.req_id != req->req_id)
+		return (EIO);
+	if (msg->hdr.type == XS_ERROR)
+		return (xs_error_errno(msg->body, msg->hdr.len));
+	if (msg->hdr.type != req->type)
+		return (EIO);
+	return (0);
+}
+
+int
+xs_dir_join(const char *body, size_t len, char *out, size_t outlen)
+{
+	size_t off = 0, o = 0, n;
+
+	if (outlen == 0)
+		return (ERANGE);
+	out[0] = '\0';
+	if (len > 0 && body[len - 1] != '\0')
+		return (EIO);
+	while (off < len) {
+		n = strlen(body + off);
+		if (n == 0 || o + (o > 0) + n + 1 > outlen) {
+			out[0] = '\0';
+			return (n == 0 ? EIO : ERANGE);
+		}
+		if (o > 0)
+			out[o++] = '\n';
+		memcpy(out + o, body + off, n);
+		o += n;
+		off += n + 1;
+	}
+	out[o] = '\0';
+	return (0);
+}

@@ -1,0 +1,139 @@
+/*
+ * xssim: a XenStore server for tests.  Every connection on its socket is
+ * domain N; the tree, permissions, transactions, watches and quotas behave
+ * as xenstored's (tools/xenstore in Xen) do for that domain.
+ */
+#ifndef XSSIM_H
+#define XSSIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xs_wire.h"
+
+#define XSS_PERM_READ	1u
+#define XSS_PERM_WRITE	2u
+#define XSS_PERM_OWNER	4u
+
+struct xss_perm {
+	uint32_t	id;
+	char		mode;		/* 'n', 'r', 'w', 'b' */
+};
+
+struct xss_node {
+	char			*name;		/* last component; "" for / */
+	char			*value;
+	size_t			 vlen;
+	struct xss_perm		*perms;		/* perms[0]: owner, default */
+	size_t			 nperms;
+	struct xss_node		*parent;
+	struct xss_node		**children;	/* in creation order */
+	size_t			 nchildren;
+	uint64_t		 gen;		/* last change */
+};
+
+/* xenstored's quotas for unprivileged domains and their defaults. */
+struct xss_quota {
+	unsigned int	entries;	/* nodes a domain owns: 1000 */
+	unsigned int	entry_size;	/* bytes of a stored node: 2048 */
+	unsigned int	watches;	/* per connection: 128 */
+	unsigned int	transactions;	/* open per connection: 10 */
+	unsigned int	perms;		/* entries of a permission list: 5 */
+};
+
+struct xss_access {
+	char		*path;
+	int		 existed;
+};
+
+/* A logged change of a transaction, replayed on the store at commit. */
+struct xss_change {
+	uint32_t	 type;		/* XS_WRITE, XS_MKDIR, XS_RM, XS_SET_PERMS */
+	char		*path;		/* canonical */
+	char		*data;
+	size_t		 len;
+};
+
+struct xss_tx {
+	uint32_t		 id;
+	struct xss_node		*root;		/* private copy of the store */
+	uint64_t		 start_gen;
+	struct xss_access	*acc;
+	size_t			 nacc;
+	struct xss_change	*log;
+	size_t			 nlog;
+	struct xss_tx		*next;
+};
+
+struct xss_watch {
+	char			*node;		/* canonical or "@..." */
+	char			*token;
+	int			 relative;
+	struct xss_watch	*next;
+};
+
+struct xss_conn {
+	int			 fd;
+	struct xs_reader	 rd;
+	unsigned char		*out;
+	size_t			 outlen, outcap;
+	struct xss_watch	*watches;
+	size_t			 nwatches;
+	struct xss_tx		*txs;
+	size_t			 ntxs;
+	int			 dead;
+	struct xss_conn		*next;
+};
+
+struct xss {
+	struct xss_node		*root;
+	uint64_t		 gen;
+	uint32_t		 domid;
+	uint32_t		 next_tx;
+	struct xss_quota	 quota;
+	struct xss_conn		*conns;
+};
+
+/* What an operation works on: the store, or a transaction's copy. */
+struct xss_ctx {
+	struct xss		*s;
+	struct xss_conn		*conn;		/* NULL when replaying */
+	struct xss_tx		*tx;
+	struct xss_node		*root;
+};
+
+/* tree.c */
+struct xss_node *xss_node_new(struct xss_node *parent, const char *name);
+void	xss_node_free(struct xss_node *);
+struct xss_node *xss_tree_copy(const struct xss_node *, struct xss_node *parent);
+struct xss_node *xss_lookup(struct xss_node *root, const char *path);
+struct xss_node *xss_child(const struct xss_node *, const char *name, size_t len);
+void	xss_node_unlink(struct xss_node *);
+size_t	xss_childlen(const struct xss_node *);
+size_t	xss_node_size(const struct xss_node *);
+unsigned int xss_owned(const struct xss_node *, uint32_t domid);
+unsigned int xss_perm_for(const struct xss *, const struct xss_perm *,
+	    size_t nperms);
+int	xss_perms_parse(const char *strings, size_t len, struct xss_perm **,
+	    size_t *n);
+int	xss_set_value(struct xss_node *, const char *data, size_t len);
+int	xss_seed(struct xss *, const char *path, const char *value,
+	    const char *perms);
+
+/* ops.c */
+void	xss_dispatch(struct xss *, struct xss_conn *, const struct xs_msg *);
+int	xss_canonical(const struct xss *, const char *in, char *out,
+	    size_t outlen);
+
+/* main.c */
+void	xss_send(struct xss_conn *, uint32_t type, uint32_t req_id,
+	    uint32_t tx_id, const void *data, size_t len);
+void	xss_send_error(struct xss_conn *, const struct xs_hdr *, int error);
+void	xss_fire(struct xss *, const char *path, int exact,
+	    const struct xss_node *node, const struct xss_perm *oldp,
+	    size_t noldp);
+void	xss_event(struct xss *, struct xss_conn *, const struct xss_watch *,
+	    const char *path);
+void	xss_tx_free(struct xss_tx *);
+
+#endif /* XSSIM_H */

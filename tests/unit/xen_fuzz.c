@@ -1,0 +1,129 @@
+/*
+ * The XenStore reply corpus through the fuzz target (reader, client
+ * exchange, decoders), mutations of it, and the verdict the client gives
+ * on each hand-made fault.
+ */
+#define PVBUS_FUZZ_NO_MAIN
+#include "../../fuzz/xs_reply.c"
+
+#include <dirent.h>
+#include <limits.h>
+
+#include "check.h"
+
+static size_t
+load(const char *dir, const char *name, unsigned char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	size_t n;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    (int)sizeof(path) || (f = fopen(path, "rb")) == NULL)
+		return (0);
+	n = fread(buf, 1, len, f);
+	fclose(f);
+	return (n);
+}
+
+/* READ through the client with the stream of a corpus file as answer. */
+static int
+exchange(const unsigned char *data, size_t size, char *value, size_t len)
+{
+	static struct xs_msg reply;
+	struct xs_conn c;
+	int sv[2], error;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		return (-1);
+	if (write(sv[1], data + 1, size - 1) != (ssize_t)(size - 1))
+		return (-1);
+	shutdown(sv[1], SHUT_WR);
+	memset(&c, 0, sizeof(c));
+	c.fd = sv[0];
+	c.is_socket = 1;
+	c.next_req_id = 1;
+	error = xs_read_msg(&c, "data/x", &reply);
+	if (error == 0)
+		strlcpy(value, reply.body, len);
+	xs_conn_close(&c);
+	close(sv[1]);
+	return (error);
+}
+
+static const struct {
+	const char	*file;
+	int		 error;
+	const char	*value;
+} verdicts[] = {
+	{ "ok_value", 0, "xs value" },
+	{ "ok_empty", 0, "" },
+	{ "event_then_reply", 0, "v" },
+	{ "error_enoent", ENOENT, NULL },
+	{ "error_unknown", EIO, NULL },
+	{ "error_unterminated", EIO, NULL },
+	{ "close_mid_reply", EIO, NULL },
+	{ "longer_than_announced", EIO, NULL },
+	{ "wrong_id", EIO, NULL },
+	{ "wrong_type", EIO, NULL },
+	{ "huge_len", EIO, NULL },
+	{ "short_header", EIO, NULL },
+};
+
+int
+main(void)
+{
+	static unsigned char buf[FUZZ_MAXLEN], mut[FUZZ_MAXLEN];
+	char dir[PATH_MAX], value[64], name[128];
+	const char *top = getenv("PVBUS_TOP");
+	struct dirent *de;
+	DIR *d;
+	size_t n, i, files = 0, pos;
+	int error;
+
+	snprintf(dir, sizeof(dir), "%s/fuzz/corpus/xs_reply",
+	    top != NULL ? top : ".");
+	if ((d = opendir(dir)) == NULL) {
+		printf("FAIL: xs_reply corpus: %s: %s\n", dir, strerror(errno));
+		return (1);
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if ((n = load(dir, de->d_name, buf, sizeof(buf))) == 0)
+			continue;
+		files++;
+		LLVMFuzzerTestOneInput(buf, n);
+		/* Every byte flipped, every length cut: no crash, no lie. */
+		for (pos = 0; pos < n && pos < 64; pos++) {
+			memcpy(mut, buf, n);
+			mut[pos] ^= 0xff;
+			LLVMFuzzerTestOneInput(mut, n);
+			LLVMFuzzerTestOneInput(buf, pos + 1);
+		}
+	}
+	closedir(d);
+	CHECK("xs_reply corpus found", files >= 10);
+	CHECK("xs_reply corpus and mutations keep the invariants",
+	    fuzz_failures == 0);
+
+	for (i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++) {
+		snprintf(name, sizeof(name), "reply %s", verdicts[i].file);
+		if ((n = load(dir, verdicts[i].file, buf, sizeof(buf))) == 0) {
+			printf("FAIL: %s: missing from the corpus\n", name);
+			check_failed = 1;
+			continue;
+		}
+		value[0] = '\0';
+		error = exchange(buf, n, value, sizeof(value));
+		if (error != verdicts[i].error) {
+			printf("FAIL: %s: error %d (%s), want %d\n", name,
+			    error, strerror(error), verdicts[i].error);
+			check_failed = 1;
+		} else if (verdicts[i].value != NULL)
+			CHECK_STR(name, value, verdicts[i].value);
+		else
+			printf("PASS: %s\n", name);
+	}
+	return (CHECK_EXIT());
+}
