@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "pv.h"
+#include "store/stores.h"
 
 #define HV_INTERFACE_HV1	0x31237648	/* "Hv#1" */
 
@@ -167,4 +168,5 @@ const struct pv_hv_ops pv_hv_hyperv = {
 	.signatures = { "Microsoft Hv", "Linux KVM Hv" },
 	.probe = hyperv_probe,
 	.devices = hyperv_devices,
+	.stores = { &pv_store_kvp },
 };

@@ -1,0 +1,161 @@
+/*
+ * Fuzz target for the KVP pool-file parser (lib/kvp_pool.h).  The input is
+ * a pool image; its first bytes double as a store name and a key.
+ *
+ * With libFuzzer, from the top of the tree (LIB_SRCS as in the Makefile):
+ *   clang -g -fsanitize=fuzzer,address,undefined -DKVP_FUZZ_NO_MAIN \
+ *     -D_GNU_SOURCE -Iinclude -Ilib fuzz/kvp_pool.c $LIB_SRCS -lbsd \
+ *     -o build/fuzz-kvp_pool
+ * Without it, main() runs every file or directory named on the command
+ * line through the target once.  tests/unit/kvp_parse.c includes this file
+ * to feed a generated corpus through it in CI.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvp_pool.h"
+
+/* Checks what the parser promises; abort() so the fuzzer notices. */
+static void
+kvp_fuzz_image(const uint8_t *data, size_t size)
+{
+	struct kvp_rec rec;
+	char list[4096], small[16], key[KVP_POOL_KEYSIZE];
+	size_t i, n = kvp_pool_nrecords(size), idx;
+	const char *p, *nl;
+
+	if (n * KVP_POOL_RECSIZE > size)
+		abort();
+	for (i = 0; i < n; i++) {
+		kvp_pool_record(data, size, i, &rec);
+		if (rec.state != KVP_REC_OK)
+			continue;
+		if (strlen(rec.key) >= KVP_POOL_KEYSIZE ||
+		    strlen(rec.value) >= KVP_POOL_VALUESIZE)
+			abort();
+		/* A record is found at or before its own index. */
+		if (kvp_pool_find(data, size, rec.key, &idx) != 0 || idx > i)
+			abort();
+	}
+	if (kvp_pool_list(data, size, small, sizeof(small)) != 0 &&
+	    small[0] != '\0')
+		abort();
+	if (kvp_pool_list(data, size, list, sizeof(list)) != 0) {
+		if (list[0] != '\0')
+			abort();
+		return;
+	}
+	/*
+	 * Every name listed is found, and none is empty, unless a name holds
+	 * a newline: the listing cannot tell those apart, by its format.
+	 */
+	for (i = 0; i < n; i++) {
+		kvp_pool_record(data, size, i, &rec);
+		if (rec.state != KVP_REC_BAD_KEY && strchr(rec.key, '\n'))
+			return;
+	}
+	for (p = list; *p != '\0'; p = *nl ? nl + 1 : nl) {
+		nl = p + strcspn(p, "\n");
+		if (nl == p || (size_t)(nl - p) >= sizeof(key))
+			abort();
+		memcpy(key, p, nl - p);
+		key[nl - p] = '\0';
+		if (kvp_pool_find(data, size, key, &idx) != 0)
+			abort();
+	}
+}
+
+static void
+kvp_fuzz_name(const uint8_t *data, size_t size)
+{
+	char name[600];
+	enum kvp_pool pool;
+	const char *key;
+	size_t len = size < sizeof(name) - 1 ? size : sizeof(name) - 1;
+	long units;
+
+	memcpy(name, data, len);
+	name[len] = '\0';
+	if (kvp_name_parse(name, &pool, &key) == 0) {
+		if (kvp_pool_name(pool) == NULL || strchr(key, '/') != NULL)
+			abort();
+		if (strncmp(name, kvp_pool_name(pool), key - 1 - name) != 0)
+			abort();
+	}
+	units = kvp_utf16_units(name);
+	if (units > (long)strlen(name))
+		abort();
+	if (kvp_check_key(name) == 0 && (units < 1 ||
+	    units > KVP_HOST_KEYMAX || strchr(name, '/') != NULL))
+		abort();
+	if (kvp_check_value(name) == 0 && (units < 0 ||
+	    units > KVP_HOST_VALUEMAX))
+		abort();
+}
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	kvp_fuzz_image(data, size);
+	kvp_fuzz_name(data, size);
+	return (0);
+}
+
+#ifndef KVP_FUZZ_NO_MAIN
+static int
+kvp_fuzz_file(const char *path)
+{
+	FILE *fp;
+	uint8_t *buf;
+	size_t len;
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return (errno);
+	if ((buf = malloc(1 << 24)) == NULL) {
+		fclose(fp);
+		return (ENOMEM);
+	}
+	len = fread(buf, 1, 1 << 24, fp);
+	fclose(fp);
+	LLVMFuzzerTestOneInput(buf, len);
+	free(buf);
+	return (0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	char path[4096];
+	struct dirent *de;
+	DIR *dir;
+	int i, n = 0;
+
+	for (i = 1; i < argc; i++) {
+		if ((dir = opendir(argv[i])) == NULL) {
+			if (kvp_fuzz_file(argv[i]) != 0) {
+				perror(argv[i]);
+				return (1);
+			}
+			n++;
+			continue;
+		}
+		while ((de = readdir(dir)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", argv[i],
+			    de->d_name);
+			if (kvp_fuzz_file(path) == 0)
+				n++;
+		}
+		closedir(dir);
+	}
+	printf("%d inputs\n", n);
+	return (0);
+}
+#endif

@@ -1,0 +1,643 @@
+/*
+ * Hyper-V KVP: the pool files hv_kvp_daemon keeps in /var/lib/hyperv.  The
+ * daemon answers the host from these files and re-reads them on every host
+ * request, so the guest publishes a key by adding a record to the Guest pool
+ * under the lock, and reads what the host set from the External pool.
+ *
+ * Names follow OpenBSD's hyperv(4): "External/KEY", "Guest/KEY", "Auto/KEY",
+ * "Guest/Parameters/KEY", and "Auto/Internal/KEY" for pool 4; "POOL/" lists.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pv.h"
+#include "kvp_pool.h"
+#include "store/stores.h"
+
+/* A pool file past this is not one the daemon wrote; refuse to load it. */
+#define KVP_POOL_MAXBYTES	(16u * 1024 * 1024)
+
+static const char *const kvp_pool_names[KVP_POOL_COUNT] = {
+	[KVP_POOL_EXTERNAL] = "External",
+	[KVP_POOL_GUEST] = "Guest",
+	[KVP_POOL_AUTO] = "Auto",
+	[KVP_POOL_AUTO_EXTERNAL] = "Guest/Parameters",
+	[KVP_POOL_AUTO_INTERNAL] = "Auto/Internal",
+};
+
+size_t
+kvp_pool_nrecords(size_t len)
+{
+	return (len / KVP_POOL_RECSIZE);
+}
+
+void
+kvp_pool_record(const void *image, size_t len, size_t i, struct kvp_rec *rec)
+{
+	const char *r = (const char *)image + i * KVP_POOL_RECSIZE;
+
+	(void)len;
+	rec->key = r;
+	rec->value = r + KVP_POOL_KEYSIZE;
+	if (memchr(r, '\0', KVP_POOL_KEYSIZE) == NULL)
+		rec->state = KVP_REC_BAD_KEY;
+	else if (r[0] == '\0')
+		rec->state = KVP_REC_EMPTY_KEY;
+	else if (memchr(rec->value, '\0', KVP_POOL_VALUESIZE) == NULL)
+		rec->state = KVP_REC_BAD_VALUE;
+	else
+		rec->state = KVP_REC_OK;
+}
+
+/* A record whose key is a name: terminated and not empty. */
+static int
+kvp_rec_named(const struct kvp_rec *rec)
+{
+	return (rec->state == KVP_REC_OK || rec->state == KVP_REC_BAD_VALUE);
+}
+
+int
+kvp_pool_find(const void *image, size_t len, const char *key, size_t *index)
+{
+	struct kvp_rec rec;
+	size_t i, n = kvp_pool_nrecords(len);
+
+	for (i = 0; i < n; i++) {
+		kvp_pool_record(image, len, i, &rec);
+		if (kvp_rec_named(&rec) && strcmp(rec.key, key) == 0) {
+			*index = i;
+			return (0);
+		}
+	}
+	return (ENOENT);
+}
+
+int
+kvp_pool_list(const void *image, size_t len, char *out, size_t outlen)
+{
+	struct kvp_rec rec;
+	size_t i, j, n = kvp_pool_nrecords(len), off = 0, klen;
+
+	if (outlen == 0)
+		return (ERANGE);
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		kvp_pool_record(image, len, i, &rec);
+		if (!kvp_rec_named(&rec))
+			continue;
+		/* A name the daemon would find first is listed once. */
+		if (kvp_pool_find(image, i * KVP_POOL_RECSIZE, rec.key, &j) == 0)
+			continue;
+		klen = strlen(rec.key);
+		if (off + (off > 0) + klen + 1 > outlen) {
+			out[0] = '\0';
+			return (ERANGE);
+		}
+		if (off > 0)
+			out[off++] = '\n';
+		memcpy(out + off, rec.key, klen + 1);
+		off += klen;
+	}
+	return (0);
+}
+
+int
+kvp_name_parse(const char *name, enum kvp_pool *pool, const char **key)
+{
+	const char *slash = strrchr(name, '/');
+	size_t plen;
+	int i;
+
+	if (slash == NULL)
+		return (EINVAL);
+	plen = slash - name;
+	for (i = 0; i < KVP_POOL_COUNT; i++)
+		if (strlen(kvp_pool_names[i]) == plen &&
+		    strncmp(kvp_pool_names[i], name, plen) == 0) {
+			*pool = i;
+			*key = slash + 1;
+			return (0);
+		}
+	return (EINVAL);
+}
+
+const char *
+kvp_pool_name(enum kvp_pool pool)
+{
+	if ((unsigned int)pool >= KVP_POOL_COUNT)
+		return (NULL);
+	return (kvp_pool_names[pool]);
+}
+
+long
+kvp_utf16_units(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned long cp;
+	long units = 0;
+	int n, i;
+
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			p++;
+			units++;
+			continue;
+		}
+		if ((*p & 0xe0) == 0xc0) {
+			n = 1;
+			cp = *p & 0x1f;
+		} else if ((*p & 0xf0) == 0xe0) {
+			n = 2;
+			cp = *p & 0x0f;
+		} else if ((*p & 0xf8) == 0xf0) {
+			n = 3;
+			cp = *p & 0x07;
+		} else
+			return (-1);
+		for (i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return (-1);
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		/* Shortest form only; no surrogates; Unicode's range. */
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
+		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return (-1);
+		units += cp >= 0x10000 ? 2 : 1;
+		p += n + 1;
+	}
+	return (units);
+}
+
+int
+kvp_check_key(const char *key)
+{
+	long units;
+
+	if (key[0] == '\0' || strchr(key, '/') != NULL)
+		return (EINVAL);
+	if ((units = kvp_utf16_units(key)) < 0)
+		return (EINVAL);
+	if (units > KVP_HOST_KEYMAX || strlen(key) >= KVP_POOL_KEYSIZE)
+		return (ENAMETOOLONG);
+	return (0);
+}
+
+int
+kvp_check_value(const char *value)
+{
+	long units;
+
+	if ((units = kvp_utf16_units(value)) < 0)
+		return (EINVAL);
+	if (units > KVP_HOST_VALUEMAX || strlen(value) >= KVP_POOL_VALUESIZE)
+		return (E2BIG);
+	return (0);
+}
+
+/*
+ * The pool files.  Every access takes the whole-file fcntl write lock with
+ * F_SETLKW, as hv_kvp_daemon does, for reads too: the daemon rewrites a
+ * pool by truncating it first, so an unlocked reader could see it empty.
+ * A caller who may not write the file (pools are 0644, root's) reads under
+ * a read lock instead, which excludes the daemon's write lock all the same.
+ */
+struct kvp_file {
+	int	 fd;
+	char	*image;
+	size_t	 len;
+};
+
+static int
+kvp_pool_path(const struct pv_unit *unit, enum kvp_pool pool, char *buf,
+    size_t len)
+{
+	int n;
+
+	n = snprintf(buf, len, "%s/" KVP_POOL_FILE, unit->store_path, pool);
+	return (n < 0 || (size_t)n >= len ? ENAMETOOLONG : 0);
+}
+
+static int
+kvp_lock(int fd, short type)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = 0;
+	fl.l_len = 0;		/* to the end, however long it grows */
+	while (fcntl(fd, F_SETLKW, &fl) == -1)
+		if (errno != EINTR)
+			return (errno);
+	return (0);
+}
+
+static void
+kvp_close(struct kvp_file *f)
+{
+	free(f->image);
+	f->image = NULL;
+	if (f->fd != -1) {
+		(void)kvp_lock(f->fd, F_UNLCK);
+		close(f->fd);
+		f->fd = -1;
+	}
+}
+
+/*
+ * Open and lock pool POOL and load it whole.  A missing pool file is an
+ * empty pool (the daemon creates them all when it starts) unless CREATE.
+ */
+static int
+kvp_open(const struct pv_unit *unit, enum kvp_pool pool, int create,
+    struct kvp_file *f)
+{
+	char path[PATH_MAX + 16];
+	struct stat st;
+	ssize_t n;
+	size_t off;
+	int error;
+	short type = F_WRLCK;
+
+	f->fd = -1;
+	f->image = NULL;
+	f->len = 0;
+	if ((error = kvp_pool_path(unit, pool, path, sizeof(path))) != 0)
+		return (error);
+	f->fd = pv_open(unit->plat, path, O_RDWR | (create ? O_CREAT : 0),
+	    0644);
+	if (f->fd == -1 && !create && (errno == EACCES || errno == EROFS ||
+	    errno == EPERM)) {
+		f->fd = pv_open(unit->plat, path, O_RDONLY, 0);
+		type = F_RDLCK;
+	}
+	if (f->fd == -1)
+		return (errno == ENOENT && !create ? 0 : errno);
+	if ((error = kvp_lock(f->fd, type)) != 0)
+		goto fail;
+	if (fstat(f->fd, &st) == -1) {
+		error = errno;
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		error = EIO;
+		goto fail;
+	}
+	if ((size_t)st.st_size > KVP_POOL_MAXBYTES) {
+		error = EFBIG;
+		goto fail;
+	}
+	/* One byte more than we expect, to see a file that grew anyway. */
+	if ((f->image = malloc(st.st_size + 1)) == NULL) {
+		error = ENOMEM;
+		goto fail;
+	}
+	for (off = 0; off < (size_t)st.st_size + 1; off += n) {
+		n = pread(f->fd, f->image + off, st.st_size + 1 - off, off);
+		if (n == -1 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n == -1) {
+			error = errno;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+	}
+	if (off != (size_t)st.st_size) {
+		/* The lock holds writers off; a change means a foreign one. */
+		error = EIO;
+		goto fail;
+	}
+	f->len = off;
+	return (0);
+ fail:
+	kvp_close(f);
+	return (error);
+}
+
+/* Write BUF at OFF whole, or fail. */
+static int
+kvp_pwrite(int fd, const char *buf, size_t len, off_t off)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = pwrite(fd, buf, len, off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (errno);
+		}
+		buf += n;
+		len -= n;
+		off += n;
+	}
+	return (0);
+}
+
+/*
+ * Items of the Auto pool as hv_kvp_daemon reports them to the host when
+ * it enumerates pool 2: it makes them up on each request and does not
+ * store them.  Those that come from files are made up the same way here;
+ * the domain name and addresses it asks the resolver and the network for,
+ * which has no place in a store reader, and are left out.
+ */
+enum kvp_auto_item {
+	KVP_AUTO_OSNAME,
+	KVP_AUTO_OSMAJOR,
+	KVP_AUTO_OSMINOR,
+	KVP_AUTO_OSBUILD,
+	KVP_AUTO_OSVERSION,
+	KVP_AUTO_ARCH,
+	KVP_AUTO_COUNT
+};
+
+static const char *const kvp_auto_names[KVP_AUTO_COUNT] = {
+	[KVP_AUTO_OSNAME] = "OSName",
+	[KVP_AUTO_OSMAJOR] = "OSMajorVersion",
+	[KVP_AUTO_OSMINOR] = "OSMinorVersion",
+	[KVP_AUTO_OSBUILD] = "OSBuildNumber",
+	[KVP_AUTO_OSVERSION] = "OSVersion",
+	[KVP_AUTO_ARCH] = "ProcessorArchitecture",
+};
+
+/*
+ * An os-release value as the daemon reads it: quotes and the newline
+ * dropped wherever they are, a backslash takes the next byte literally.
+ */
+static void
+kvp_osrelease_unquote(const char *in, size_t inlen, char *out, size_t outlen)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < inlen && o + 1 < outlen; i++) {
+		if (in[i] == '\\') {
+			if (++i == inlen)
+				break;
+			out[o++] = in[i];
+		} else if (in[i] != '\'' && in[i] != '"' && in[i] != '\n')
+			out[o++] = in[i];
+	}
+	out[o] = '\0';
+}
+
+/* The last VAR= line of /etc/os-release; ENOENT when the file has none. */
+static int
+kvp_osrelease(const struct pv_unit *unit, const char *var, char *buf,
+    size_t len)
+{
+	char text[8192];
+	const char *line, *next, *eq;
+	size_t vlen = strlen(var);
+	int error, found = 0;
+
+	if ((error = pv_read_text(unit->plat, "/etc/os-release", text,
+	    sizeof(text))) != 0)
+		return (error);
+	for (line = text; *line != '\0'; line = next) {
+		next = line + strcspn(line, "\n");
+		if (*next == '\n')
+			next++;
+		if (line[0] == '#' || (eq = memchr(line, '=', next - line)) ==
+		    NULL)
+			continue;
+		if ((size_t)(eq - line) != vlen || strncmp(line, var, vlen))
+			continue;
+		kvp_osrelease_unquote(eq + 1, next - eq - 1, buf, len);
+		found = 1;
+	}
+	return (found ? 0 : ENOENT);
+}
+
+static int
+kvp_auto_value(const struct pv_unit *unit, enum kvp_auto_item item,
+    char *buf, size_t len)
+{
+	int error;
+
+	buf[0] = '\0';
+	switch (item) {
+	case KVP_AUTO_OSNAME:
+		/* Without a NAME the daemon reports uname's sysname. */
+		if (kvp_osrelease(unit, "NAME", buf, len) == 0)
+			return (0);
+		return (pv_read_text(unit->plat, "/proc/sys/kernel/ostype",
+		    buf, len));
+	case KVP_AUTO_OSMAJOR:
+		if (kvp_osrelease(unit, "VERSION_ID", buf, len) != 0)
+			buf[0] = '\0';
+		return (0);
+	case KVP_AUTO_OSMINOR:
+		return (0);
+	case KVP_AUTO_OSBUILD:
+		return (pv_read_text(unit->plat, "/proc/sys/kernel/osrelease",
+		    buf, len));
+	case KVP_AUTO_OSVERSION:
+		/* The host wants x.y.z; the daemon cuts at the first '-'. */
+		if ((error = pv_read_text(unit->plat,
+		    "/proc/sys/kernel/osrelease", buf, len)) != 0)
+			return (error);
+		buf[strcspn(buf, "-")] = '\0';
+		return (0);
+	case KVP_AUTO_ARCH:
+		return (pv_read_text(unit->plat, "/proc/sys/kernel/arch", buf,
+		    len));
+	default:
+		return (ENOENT);
+	}
+}
+
+/* Append NAME to a "\n"-joined list in OUT. */
+static int
+kvp_list_add(char *out, size_t outlen, size_t *off, const char *name)
+{
+	size_t nlen = strlen(name);
+
+	if (*off + (*off > 0) + nlen + 1 > outlen)
+		return (ERANGE);
+	if (*off > 0)
+		out[(*off)++] = '\n';
+	memcpy(out + *off, name, nlen + 1);
+	*off += nlen;
+	return (0);
+}
+
+/* The intrinsic item named KEY, or -1. */
+static int
+kvp_auto_lookup(const char *key)
+{
+	int a;
+
+	for (a = 0; a < KVP_AUTO_COUNT; a++)
+		if (strcmp(key, kvp_auto_names[a]) == 0)
+			return (a);
+	return (-1);
+}
+
+/* "Auto/": the intrinsic items, as the host enumerates them, then the file's. */
+static int
+kvp_auto_list(struct pv_unit *unit, const struct kvp_file *f, char *value,
+    size_t valuelen)
+{
+	char buf[KVP_POOL_VALUESIZE];
+	struct kvp_rec rec;
+	size_t i, j, off = 0;
+	int a, error;
+
+	value[0] = '\0';
+	for (a = 0; a < KVP_AUTO_COUNT; a++)
+		if (kvp_auto_value(unit, a, buf, sizeof(buf)) == 0 &&
+		    (error = kvp_list_add(value, valuelen, &off,
+		    kvp_auto_names[a])) != 0)
+			return (error);
+	for (i = 0; i < kvp_pool_nrecords(f->len); i++) {
+		kvp_pool_record(f->image, f->len, i, &rec);
+		if (!kvp_rec_named(&rec) || kvp_auto_lookup(rec.key) != -1 ||
+		    kvp_pool_find(f->image, i * KVP_POOL_RECSIZE, rec.key,
+		    &j) == 0)
+			continue;
+		if ((error = kvp_list_add(value, valuelen, &off,
+		    rec.key)) != 0)
+			return (error);
+	}
+	return (0);
+}
+
+static int
+kvp_read(struct pv_unit *unit, enum kvp_pool pool, const char *key,
+    char *value, size_t valuelen)
+{
+	char buf[KVP_POOL_VALUESIZE];
+	struct kvp_file f;
+	struct kvp_rec rec;
+	size_t i;
+	int error, a;
+
+	if (pool == KVP_POOL_AUTO && (a = kvp_auto_lookup(key)) != -1) {
+		if ((error = kvp_auto_value(unit, a, buf, sizeof(buf))) != 0)
+			return (error == ENOENT ? ENOENT : EIO);
+		return (strlcpy(value, buf, valuelen) >= valuelen ? ERANGE :
+		    0);
+	}
+	if ((error = kvp_open(unit, pool, 0, &f)) != 0)
+		return (error);
+	if (key[0] == '\0' && pool == KVP_POOL_AUTO)
+		error = kvp_auto_list(unit, &f, value, valuelen);
+	else if (key[0] == '\0')
+		error = kvp_pool_list(f.image, f.len, value, valuelen);
+	else if ((error = kvp_pool_find(f.image, f.len, key, &i)) == 0) {
+		kvp_pool_record(f.image, f.len, i, &rec);
+		if (rec.state != KVP_REC_OK)
+			error = EIO;	/* an unterminated value */
+		else if (strlcpy(value, rec.value, valuelen) >= valuelen)
+			error = ERANGE;
+	}
+	kvp_close(&f);
+	return (error);
+}
+
+/*
+ * Create or update KEY in the Guest pool.  An update rewrites the value
+ * field of the first record so named in place; a new key is one record
+ * appended after the last whole one (a partial tail is dropped, as the
+ * daemon's next rewrite would).  Other records are never touched.
+ */
+static int
+kvp_write(struct pv_unit *unit, enum kvp_pool pool, const char *key,
+    const char *value)
+{
+	char rec[KVP_POOL_RECSIZE];
+	struct kvp_file f;
+	size_t i, n;
+	int error;
+
+	memset(rec, 0, sizeof(rec));
+	memcpy(rec, key, strlen(key));
+	memcpy(rec + KVP_POOL_KEYSIZE, value, strlen(value));
+
+	if ((error = kvp_open(unit, pool, 1, &f)) != 0)
+		return (error);
+	n = kvp_pool_nrecords(f.len);
+	if (kvp_pool_find(f.image, f.len, key, &i) == 0)
+		error = kvp_pwrite(f.fd, rec + KVP_POOL_KEYSIZE,
+		    KVP_POOL_VALUESIZE,
+		    (off_t)i * KVP_POOL_RECSIZE + KVP_POOL_KEYSIZE);
+	else {
+		error = kvp_pwrite(f.fd, rec, sizeof(rec),
+		    (off_t)n * KVP_POOL_RECSIZE);
+		if (error == 0 && f.len > n * KVP_POOL_RECSIZE + sizeof(rec) &&
+		    ftruncate(f.fd, (off_t)(n + 1) * KVP_POOL_RECSIZE) == -1)
+			error = errno;
+		if (error != 0 && ftruncate(f.fd, f.len) == -1)
+			error = EIO;	/* could not even undo it */
+	}
+	kvp_close(&f);
+	return (error);
+}
+
+static int
+kvp_kvop(struct pv_unit *unit, enum pvbus_kvop op, const char *name,
+    char *value, size_t valuelen)
+{
+	enum kvp_pool pool;
+	const char *key;
+	int error;
+
+	if ((error = kvp_name_parse(name, &pool, &key)) != 0)
+		return (error);
+	/* Any name another tool may have stored can be read back. */
+	if (op == PVBUS_KVREAD)
+		return (kvp_read(unit, pool, key, value, valuelen));
+	/* Only the Guest pool is the guest's to write. */
+	if (pool != KVP_POOL_GUEST)
+		return (EROFS);
+	if ((error = kvp_check_key(key)) != 0 ||
+	    (error = kvp_check_value(value)) != 0)
+		return (error);
+	return (kvp_write(unit, pool, key, value));
+}
+
+static int
+kvp_attach(struct pv_unit *unit)
+{
+	char path[PATH_MAX + 16];
+	int pool, error, found = 0;
+
+	if (strlcpy(unit->store_path, KVP_POOL_DIR, sizeof(unit->store_path)) >=
+	    sizeof(unit->store_path))
+		return (ENAMETOOLONG);
+	/* The daemon creates every pool file when it starts. */
+	for (pool = 0; pool < KVP_POOL_COUNT; pool++) {
+		if ((error = kvp_pool_path(unit, pool, path,
+		    sizeof(path))) != 0)
+			return (error);
+		if (pv_access(unit->plat, path, F_OK) == 0)
+			found = 1;
+	}
+	if (!found) {
+		unit->store_path[0] = '\0';
+		return (ENOENT);
+	}
+	kvp_pool_path(unit, KVP_POOL_GUEST, path, sizeof(path));
+	error = pv_access(unit->plat, path, W_OK);
+	if (error == ENOENT)
+		error = pv_access(unit->plat, KVP_POOL_DIR, W_OK);
+	unit->store_access = error == 0 ? PVBUS_STORE_RW : PVBUS_STORE_RO;
+	return (0);
+}
+
+const struct pv_store_ops pv_store_kvp = {
+	.name = "kvp",
+	.attach = kvp_attach,
+	.kvop = kvp_kvop,
+};

@@ -1,0 +1,90 @@
+/*
+ * LD_PRELOAD interposer for an unmodified hv_kvp_daemon: its open() of
+ * /dev/vmbus/hv_kvp yields a duplicate of the descriptor named by
+ * KVPHOST_FD, the daemon's end of a SOCK_SEQPACKET pair whose other end is
+ * the host model (build/kvphost).  A seqpacket socket keeps the device's
+ * one-message-per-read/write semantics, and poll() works on it unchanged.
+ * Every other open() goes to libc.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define KVP_DEVICE	"/dev/vmbus/hv_kvp"
+
+typedef int (*open_fn)(const char *, int, ...);
+
+/* The inherited end must not leak into the scripts the daemon runs. */
+__attribute__((constructor)) static void
+hv_kvp_dev_init(void)
+{
+	const char *s = getenv("KVPHOST_FD");
+
+	if (s != NULL)
+		(void)fcntl(atoi(s), F_SETFD, FD_CLOEXEC);
+}
+
+static int
+hv_kvp_dev_open(const char *path, int flags)
+{
+	const char *s = getenv("KVPHOST_FD");
+	int fd;
+
+	if (s == NULL) {
+		errno = ENOENT;
+		return (-1);
+	}
+	fd = fcntl(atoi(s), (flags & O_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD,
+	    0);
+	(void)path;
+	return (fd);
+}
+
+static int
+hv_kvp_dev_forward(const char *sym, const char *path, int flags,
+    mode_t mode)
+{
+	open_fn real = (open_fn)dlsym(RTLD_NEXT, sym);
+
+	if (real == NULL) {
+		errno = ENOSYS;
+		return (-1);
+	}
+	return (real(path, flags, mode));
+}
+
+int
+open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	va_list ap;
+
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, int);
+		va_end(ap);
+	}
+	if (strcmp(path, KVP_DEVICE) == 0)
+		return (hv_kvp_dev_open(path, flags));
+	return (hv_kvp_dev_forward("open", path, flags, mode));
+}
+
+int
+open64(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	va_list ap;
+
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, int);
+		va_end(ap);
+	}
+	if (strcmp(path, KVP_DEVICE) == 0)
+		return (hv_kvp_dev_open(path, flags));
+	return (hv_kvp_dev_forward("open64", path, flags, mode));
+}

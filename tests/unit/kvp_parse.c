@@ -1,0 +1,226 @@
+/*
+ * The KVP pool-file parser and name rules (lib/kvp_pool.h), and a generated
+ * corpus through the fuzz target.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "kvp_pool.h"
+
+#define KVP_FUZZ_NO_MAIN
+#include "../../fuzz/kvp_pool.c"
+
+/* Records in the daemon's layout, built independently of the parser. */
+static void
+put(char *image, size_t i, const char *key, const char *value)
+{
+	char *r = image + i * (512 + 2048);
+
+	memset(r, 0, 512 + 2048);
+	memcpy(r, key, strlen(key));
+	memcpy(r + 512, value, strlen(value));
+}
+
+static void
+test_records(void)
+{
+	char image[4 * 2560 + 100], list[256];
+	struct kvp_rec rec;
+	size_t idx = 99;
+
+	CHECK("nrecords empty", kvp_pool_nrecords(0) == 0);
+	CHECK("nrecords partial", kvp_pool_nrecords(2559) == 0);
+	CHECK("nrecords whole", kvp_pool_nrecords(2560 * 3) == 3);
+	CHECK("nrecords partial tail ignored",
+	    kvp_pool_nrecords(2560 * 3 + 700) == 3);
+
+	memset(image, 0, sizeof(image));
+	put(image, 0, "A", "one");
+	put(image, 1, "B", "two");
+	put(image, 2, "A", "shadowed");
+	put(image, 3, "C", "three");
+	memset(image + 4 * 2560, 'x', 100);	/* partial record */
+
+	kvp_pool_record(image, sizeof(image), 1, &rec);
+	CHECK("record ok", rec.state == KVP_REC_OK);
+	CHECK_STR("record key", rec.key, "B");
+	CHECK_STR("record value", rec.value, "two");
+	CHECK("find first match", kvp_pool_find(image, sizeof(image), "A",
+	    &idx) == 0 && idx == 0);
+	CHECK("find last", kvp_pool_find(image, sizeof(image), "C",
+	    &idx) == 0 && idx == 3);
+	CHECK("find missing", kvp_pool_find(image, sizeof(image), "D",
+	    &idx) == ENOENT);
+	CHECK("find prefix is no match", kvp_pool_find(image, sizeof(image),
+	    "", &idx) == ENOENT);
+	CHECK("list", kvp_pool_list(image, sizeof(image), list,
+	    sizeof(list)) == 0);
+	CHECK_STR("list names once, in order", list, "A\nB\nC");
+	CHECK("list exact fit", kvp_pool_list(image, sizeof(image), list,
+	    6) == 0 && strcmp(list, "A\nB\nC") == 0);
+	CHECK("list ERANGE", kvp_pool_list(image, sizeof(image), list,
+	    5) == ERANGE && list[0] == '\0');
+	CHECK("list empty pool", kvp_pool_list(NULL, 0, list,
+	    sizeof(list)) == 0 && list[0] == '\0');
+
+	/* Corrupt records: skipped, never matched, never overrun. */
+	memset(image, 'k', 512);		/* record 0: key without NUL */
+	put(image, 1, "", "orphan");		/* record 1: empty key */
+	memset(image + 2 * 2560 + 512, 'v', 2048); /* record 2: value */
+	kvp_pool_record(image, sizeof(image), 0, &rec);
+	CHECK("key without NUL", rec.state == KVP_REC_BAD_KEY);
+	kvp_pool_record(image, sizeof(image), 1, &rec);
+	CHECK("empty key", rec.state == KVP_REC_EMPTY_KEY);
+	kvp_pool_record(image, sizeof(image), 2, &rec);
+	CHECK("value without NUL", rec.state == KVP_REC_BAD_VALUE);
+	CHECK("bad-value record still named", kvp_pool_find(image,
+	    sizeof(image), "A", &idx) == 0 && idx == 2);
+	CHECK("list skips bad keys", kvp_pool_list(image, sizeof(image), list,
+	    sizeof(list)) == 0 && strcmp(list, "A\nC") == 0);
+}
+
+static void
+test_names(void)
+{
+	static const struct {
+		const char	*name;
+		int		 error;
+		enum kvp_pool	 pool;
+		const char	*key;
+	} cases[] = {
+		{ "External/K", 0, KVP_POOL_EXTERNAL, "K" },
+		{ "External/", 0, KVP_POOL_EXTERNAL, "" },
+		{ "Guest/K2", 0, KVP_POOL_GUEST, "K2" },
+		{ "Auto/OSName", 0, KVP_POOL_AUTO, "OSName" },
+		{ "Guest/Parameters/HostName", 0, KVP_POOL_AUTO_EXTERNAL,
+		    "HostName" },
+		{ "Guest/Parameters/", 0, KVP_POOL_AUTO_EXTERNAL, "" },
+		{ "Guest/Parameters", 0, KVP_POOL_GUEST, "Parameters" },
+		{ "Auto/Internal/X", 0, KVP_POOL_AUTO_INTERNAL, "X" },
+		{ "Guest/a/b", EINVAL, 0, NULL },
+		{ "guest/K", EINVAL, 0, NULL },
+		{ "Nope/K", EINVAL, 0, NULL },
+		{ "K", EINVAL, 0, NULL },
+		{ "", EINVAL, 0, NULL },
+		{ "/K", EINVAL, 0, NULL },
+	};
+	enum kvp_pool pool;
+	const char *key;
+	char name[80];
+	size_t i;
+	int error;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(name, sizeof(name), "name \"%s\"", cases[i].name);
+		key = NULL;
+		error = kvp_name_parse(cases[i].name, &pool, &key);
+		if (cases[i].error != 0)
+			CHECK(name, error == cases[i].error);
+		else
+			CHECK(name, error == 0 && pool == cases[i].pool &&
+			    strcmp(key, cases[i].key) == 0);
+	}
+	CHECK_STR("pool 4 name", kvp_pool_name(KVP_POOL_AUTO_INTERNAL),
+	    "Auto/Internal");
+	CHECK("pool name out of range", kvp_pool_name(KVP_POOL_COUNT) == NULL);
+}
+
+static void
+test_limits(void)
+{
+	char buf[4096];
+
+	CHECK("utf16 ascii", kvp_utf16_units("abc") == 3);
+	CHECK("utf16 2-byte", kvp_utf16_units("\xc3\xa9") == 1);
+	CHECK("utf16 3-byte", kvp_utf16_units("\xe2\x82\xac") == 1);
+	CHECK("utf16 4-byte is a pair", kvp_utf16_units("\xf0\x9f\x98\x80")
+	    == 2);
+	CHECK("utf16 overlong", kvp_utf16_units("\xc0\xaf") == -1);
+	CHECK("utf16 surrogate", kvp_utf16_units("\xed\xa0\x80") == -1);
+	CHECK("utf16 past U+10FFFF", kvp_utf16_units("\xf4\x90\x80\x80")
+	    == -1);
+	CHECK("utf16 truncated", kvp_utf16_units("a\xe2\x82") == -1);
+	CHECK("utf16 stray continuation", kvp_utf16_units("\x80") == -1);
+
+	CHECK("key empty", kvp_check_key("") == EINVAL);
+	CHECK("key slash", kvp_check_key("a/b") == EINVAL);
+	CHECK("key bad utf8", kvp_check_key("a\xff") == EINVAL);
+	memset(buf, 'k', 254);
+	buf[254] = '\0';
+	CHECK("key 254 ok", kvp_check_key(buf) == 0);
+	buf[254] = 'k';
+	buf[255] = '\0';
+	CHECK("key 255 too long", kvp_check_key(buf) == ENAMETOOLONG);
+	/* 170 three-byte characters: 510 bytes, 170 units: fits both. */
+	buf[0] = '\0';
+	while (strlen(buf) < 510)
+		strcat(buf, "\xe2\x82\xac");
+	CHECK("key 510 bytes of euro", kvp_check_key(buf) == 0);
+	strcat(buf, "x");
+	CHECK("key 511 bytes ok", kvp_check_key(buf) == 0);
+	strcat(buf, "x");
+	CHECK("key 512 bytes too long", kvp_check_key(buf) == ENAMETOOLONG);
+
+	memset(buf, 'v', 1022);
+	buf[1022] = '\0';
+	CHECK("value 1022 ok", kvp_check_value(buf) == 0);
+	buf[1022] = 'v';
+	buf[1023] = '\0';
+	CHECK("value 1023 too big", kvp_check_value(buf) == E2BIG);
+	CHECK("value empty ok", kvp_check_value("") == 0);
+	CHECK("value bad utf8", kvp_check_value("\xfe") == EINVAL);
+	/* 512 pairs: 2048 bytes but 1024 units: over both limits. */
+	buf[0] = '\0';
+	while (strlen(buf) < 2048)
+		strcat(buf, "\xf0\x9f\x98\x80");
+	CHECK("value of pairs too big", kvp_check_value(buf) == E2BIG);
+}
+
+/* A corpus: seeds in the daemon's layout, then seeded mutations. */
+static void
+test_corpus(void)
+{
+	static uint8_t img[6 * 2560 + 77];
+	uint32_t rnd = 12345;
+	size_t i, j, len, ninputs = 0;
+
+	memset(img, 0, sizeof(img));
+	put((char *)img, 0, "Guest/K", "v");
+	put((char *)img, 1, "K2", "value two");
+	put((char *)img, 2, "K2", "again");
+	put((char *)img, 3, "", "x");
+	memset(img + 4 * 2560, 'k', 512);
+	memset(img + 5 * 2560 + 512, 'v', 2048);
+	for (len = 0; len <= sizeof(img); len += 97) {
+		LLVMFuzzerTestOneInput(img, len);
+		ninputs++;
+	}
+	for (i = 0; i < 3000; i++) {
+		static uint8_t m[sizeof(img)];
+
+		memcpy(m, img, sizeof(m));
+		for (j = 0; j < 1 + i % 64; j++) {
+			rnd = rnd * 1103515245u + 12345u;
+			m[(rnd >> 8) % sizeof(m)] = (rnd >> 3) % 5 == 0 ? 0 :
+			    (uint8_t)(rnd >> 16);
+		}
+		rnd = rnd * 1103515245u + 12345u;
+		LLVMFuzzerTestOneInput(m, (rnd >> 4) % (sizeof(m) + 1));
+		ninputs++;
+	}
+	CHECK("fuzz corpus runs clean", ninputs > 3000);
+}
+
+int
+main(void)
+{
+	test_records();
+	test_names();
+	test_limits();
+	test_corpus();
+	return (CHECK_EXIT());
+}
