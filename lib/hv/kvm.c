@@ -1,5 +1,6 @@
 /* KVM: feature and hint bits at base + 1, virtio devices, pvclock. */
 #include "pv.h"
+#include "store/stores.h"
 
 #define KVM_FEATURE_CLOCKSOURCE2	3
 #define KVM_FEATURE_CLOCKSOURCE_STABLE	24
@@ -60,4 +61,5 @@ const struct pv_hv_ops pv_hv_kvm = {
 	.signatures = { "KVMKVMKVM\0\0\0" },
 	.probe = pv_kvm_features,
 	.devices = pv_kvm_devices,
+	.stores = { &pv_store_fwcfg },
 };

@@ -4,6 +4,7 @@
  * registers, except where an interface copies KVM's feature leaf.
  */
 #include "pv.h"
+#include "store/stores.h"
 
 static void
 others_probe(struct pv_unit *unit)
@@ -32,6 +33,7 @@ const struct pv_hv_ops pv_hv_tcg = {
 	.signatures = { "TCGTCGTCGTCG" },
 	.probe = others_probe,
 	.devices = pv_kvm_devices,
+	.stores = { &pv_store_fwcfg },
 };
 
 const struct pv_hv_ops pv_hv_others[] = {

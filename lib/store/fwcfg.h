@@ -1,0 +1,95 @@
+/*
+ * QEMU's fw_cfg as an information store (lib/store/fwcfg.c): the protocol
+ * pieces the store and its tests share.
+ *
+ * The store is read-only.  A key is a file name ("opt/org.example/key");
+ * a directory-like key ("opt/org.example", "opt/org.example/", "" or "/"
+ * for the top) reads as the names of its children joined by "\n".
+ */
+#ifndef PV_STORE_FWCFG_H
+#define PV_STORE_FWCFG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pv.h"
+
+/* Items (selector values) and the feature bitmap (docs/specs/fw_cfg.txt). */
+#define PV_FWCFG_KEY_SIGNATURE		0x00	/* "QEMU" */
+#define PV_FWCFG_KEY_ID			0x01	/* le32 feature bitmap */
+#define PV_FWCFG_KEY_FILE_DIR		0x19	/* be32 count, entries */
+#define PV_FWCFG_FEATURE_TRADITIONAL	0x01
+#define PV_FWCFG_FEATURE_DMA		0x02
+
+/* A file directory entry: be32 size, be16 select, u16 reserved, name. */
+#define PV_FWCFG_DIRENT_SIZE		64
+#define PV_FWCFG_NAMELEN		56	/* with its NUL */
+/* More files than QEMU ever offers: a directory above is malformed. */
+#define PV_FWCFG_MAXFILES		4096
+
+struct pv_fwcfg_file {
+	char		name[PV_FWCFG_NAMELEN];
+	uint32_t	size;
+	uint16_t	select;
+};
+
+/*
+ * How the store reaches the device's ports: the x86 ports
+ * (pv_fwcfg_ports), or a model of the device in tests.
+ */
+struct pv_fwcfg_io {
+	/* Gain and give up access to the ports; 0 or an errno. */
+	int	(*open)(void *ctx);
+	void	(*close)(void *ctx);
+	/* Select an item: its offset goes back to 0. */
+	void	(*select)(void *ctx, uint16_t key);
+	/* LEN bytes from the data port, continuing the selected item. */
+	void	(*read)(void *ctx, void *buf, size_t len);
+	/* Select KEY and read LEN bytes by DMA; 0, ENOTSUP or EIO. */
+	int	(*dma_read)(void *ctx, uint16_t key, void *buf, size_t len);
+	void	*ctx;
+};
+
+extern const struct pv_fwcfg_io pv_fwcfg_ports;
+
+/*
+ * Whether IO answers as fw_cfg: 0 with the feature bitmap in *FEATURES when
+ * item 0 reads "QEMU", else ENXIO.  IO must be open.
+ */
+int	pv_fwcfg_probe(const struct pv_fwcfg_io *io, uint32_t *features);
+
+/*
+ * Read KEY through IO as the store does: by DMA when DMA is non-zero (and
+ * the data port when DMA turns out impossible), else through the data port.
+ * Opens and closes IO.  Errors as pvbus_kvop(): EINVAL for a malformed key,
+ * ENOENT, ERANGE (VALUE left empty), EIO for a malformed directory.
+ */
+int	pv_fwcfg_io_kvread(const struct pv_fwcfg_io *io, int dma,
+	    const char *key, char *value, size_t valuelen);
+
+/*
+ * Parse a file directory of LEN bytes (as item 0x19 reads) into *FILES
+ * (allocated) and *NFILES.  0, EIO when malformed, ENOMEM.
+ */
+int	pv_fwcfg_dir_parse(const unsigned char *dir, size_t len,
+	    struct pv_fwcfg_file **files, size_t *nfiles);
+
+/*
+ * Whether KEY can name a file or a directory: 0, EINVAL for an empty, "."
+ * or ".." component and a leading "/" before a name, ENOENT for a key too
+ * long to be any file's name.  *LIST is set
+ * when the key can only be a directory ("", "/", a trailing "/"); the
+ * directory's name, without the slashes, goes to PREFIX.
+ */
+int	pv_fwcfg_check_key(const char *key, char prefix[PV_FWCFG_NAMELEN],
+	    int *list);
+
+/*
+ * The children of directory PREFIX ("" for the top) among FILES, sorted,
+ * each once, joined by "\n" into VALUE.  ENOENT when there is none, ERANGE
+ * when they do not fit.
+ */
+int	pv_fwcfg_list(const struct pv_fwcfg_file *files, size_t nfiles,
+	    const char *prefix, char *value, size_t valuelen);
+
+#endif /* PV_STORE_FWCFG_H */
