@@ -1,0 +1,366 @@
+/*
+ * pvbusd: serve each pvbus unit as /dev/pvbusN through CUSE.
+ *
+ * One process per device: each CUSE session needs its own /dev/cuse channel
+ * and libfuse's signal handling is per process, and a unit's store then
+ * never waits on another's.  The supervisor opens the bus, forks the device
+ * processes, waits until every node exists, then (without -d) lets the
+ * starting process exit and keeps running detached.  SIGTERM, SIGINT and
+ * SIGHUP stop the devices and end it; a device process that dies ends it too,
+ * with status 1, for the service manager to restart.
+ */
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pvbusd.h"
+
+#define START_TIMEOUT_MS	30000	/* for every device to appear */
+#define STOP_TIMEOUT_S		5	/* before SIGKILL */
+
+struct opts {
+	int			 foreground;
+	mode_t			 mode;
+	gid_t			 gid;
+	char			 root[PATH_MAX];
+	struct pvbus_options	 bus;
+};
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: pvbusd [-d] [-C dump] [-g group] [-m mode] [-r root]\n");
+	exit(1);
+}
+
+static void
+parse_opts(int argc, char *argv[], struct opts *o)
+{
+	struct group *gr;
+	unsigned long n;
+	char *end;
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->mode = 0640;
+	o->gid = (gid_t)-1;
+	while ((ch = getopt(argc, argv, "C:dg:m:r:")) != -1) {
+		switch (ch) {
+		case 'C':
+			o->bus.cpuid_dump = optarg;
+			break;
+		case 'd':
+			o->foreground = 1;
+			break;
+		case 'g':
+			if ((gr = getgrnam(optarg)) != NULL) {
+				o->gid = gr->gr_gid;
+				break;
+			}
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
+			    n >= (gid_t)-1) {
+				fprintf(stderr, "pvbusd: unknown group: %s\n",
+				    optarg);
+				exit(1);
+			}
+			o->gid = (gid_t)n;
+			break;
+		case 'm':
+			errno = 0;
+			n = strtoul(optarg, &end, 8);
+			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
+			    n > 0777) {
+				fprintf(stderr, "pvbusd: invalid mode: %s\n",
+				    optarg);
+				exit(1);
+			}
+			o->mode = (mode_t)n;
+			break;
+		case 'r':
+			/* Device processes work from "/". */
+			if (realpath(optarg, o->root) == NULL) {
+				fprintf(stderr, "pvbusd: %s: %s\n", optarg,
+				    strerror(errno));
+				exit(1);
+			}
+			o->bus.root = o->root;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+}
+
+/*
+ * Fork: the caller returns as the detached supervisor with the descriptor on
+ * which it reports success; the parent exits with the status it reports.
+ */
+static int
+detach_begin(void)
+{
+	int p[2];
+	pid_t pid;
+	char c = 0;
+
+	if (pipe2(p, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
+		pvbusd_log(LOG_ERR, "fork: %s", strerror(errno));
+		exit(1);
+	}
+	if (pid > 0) {
+		close(p[1]);
+		while (read(p[0], &c, 1) == -1 && errno == EINTR)
+			;
+		/* EOF: the supervisor failed and has said why. */
+		_exit(c == 'y' ? 0 : 1);
+	}
+	close(p[0]);
+	setsid();
+	return (p[1]);
+}
+
+static void
+detach_end(int statusfd)
+{
+	int fd;
+
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	if (write(statusfd, "y", 1) != 1)
+		pvbusd_log(LOG_WARNING, "start-up report: %s", strerror(errno));
+	close(statusfd);
+}
+
+struct child {
+	pid_t	pid;
+	char	name[16];
+};
+
+static void
+device_process(struct pvbus *bus, size_t unit, const struct opts *o,
+    int readyfd, const sigset_t *oldmask)
+{
+	struct pvbusd_dev dev;
+
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	memset(&dev, 0, sizeof(dev));
+	dev.bus = bus;
+	dev.unit = unit;
+	snprintf(dev.name, sizeof(dev.name), "%s",
+	    pvbus_unit_name(pvbus_unit(bus, unit)));
+	dev.mode = o->mode;
+	dev.gid = o->gid;
+	dev.readyfd = readyfd;
+	dev.daemon = !o->foreground;
+	dev.limit = (size_t)PVBUSD_XFER_PAGES * (size_t)sysconf(_SC_PAGESIZE);
+	pthread_mutex_init(&dev.lock, NULL);
+	_exit(pvbusd_serve(&dev));
+}
+
+/* Wait up to TIMEOUT seconds for the children to exit; 0 when all did. */
+static int
+reap(struct child *c, size_t n, int timeout)
+{
+	struct timespec end, now;
+	size_t i, left;
+	pid_t pid;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += timeout;
+	for (;;) {
+		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+			for (i = 0; i < n; i++)
+				if (c[i].pid == pid)
+					c[i].pid = 0;
+		for (i = left = 0; i < n; i++)
+			left += c[i].pid != 0;
+		if (left == 0)
+			return (0);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec ||
+		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			return (-1);
+		usleep(10000);
+	}
+}
+
+static void
+stop_all(struct child *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (c[i].pid > 0)
+			kill(c[i].pid, SIGTERM);
+	if (reap(c, n, STOP_TIMEOUT_S) == 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (c[i].pid > 0) {
+			pvbusd_log(LOG_WARNING, "%s: killed", c[i].name);
+			kill(c[i].pid, SIGKILL);
+		}
+	reap(c, n, STOP_TIMEOUT_S);
+}
+
+/* Read one byte per device; 0 once all are ready. */
+static int
+wait_ready(int fd, size_t n)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct timespec start, now;
+	size_t got = 0;
+	char buf[64];
+	ssize_t r;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (got < n) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = START_TIMEOUT_MS - ((now.tv_sec - start.tv_sec) * 1000 +
+		    (now.tv_nsec - start.tv_nsec) / 1000000);
+		if (ms <= 0 || poll(&pfd, 1, (int)ms) == 0) {
+			pvbusd_log(LOG_ERR, "devices did not appear in time");
+			return (-1);
+		}
+		if ((r = read(fd, buf, sizeof(buf))) == -1) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return (-1);
+		}
+		if (r == 0)
+			return (-1);
+		got += (size_t)r;
+	}
+	return (0);
+}
+
+static int
+supervise(struct pvbus *bus, const struct opts *o, int statusfd)
+{
+	struct child *c;
+	sigset_t set, old;
+	siginfo_t si;
+	size_t n, i;
+	pid_t pid;
+	int ready[2], sig, status, rc = 1;
+
+	n = pvbus_nunits(bus);
+	if ((c = calloc(n, sizeof(*c))) == NULL)
+		return (1);
+	if (pipe2(ready, O_CLOEXEC) == -1) {
+		pvbusd_log(LOG_ERR, "pipe: %s", strerror(errno));
+		free(c);
+		return (1);
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+
+	for (i = 0; i < n; i++) {
+		snprintf(c[i].name, sizeof(c[i].name), "%s",
+		    pvbus_unit_name(pvbus_unit(bus, i)));
+		if ((c[i].pid = fork()) == -1) {
+			pvbusd_log(LOG_ERR, "fork: %s", strerror(errno));
+			c[i].pid = 0;
+			close(ready[0]);
+			close(ready[1]);
+			goto out;
+		}
+		if (c[i].pid == 0) {
+			pid = getppid();
+			/* Devices go with the supervisor, even on SIGKILL. */
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+			if (getppid() != pid)
+				_exit(1);
+			close(ready[0]);
+			if (statusfd != -1)
+				close(statusfd);
+			device_process(bus, i, o, ready[1], &old);
+		}
+	}
+	close(ready[1]);
+	rc = wait_ready(ready[0], n) == 0 ? 0 : 1;
+	close(ready[0]);
+	if (rc != 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		pvbusd_log(LOG_INFO, "/dev/%s: %s", c[i].name,
+		    pvbus_unit_type(pvbus_unit(bus, i)));
+	if (statusfd != -1)
+		detach_end(statusfd);
+
+	for (;;) {
+		if ((sig = sigwaitinfo(&set, &si)) == -1)
+			continue;
+		if (sig != SIGCHLD)
+			break;
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			for (i = 0; i < n && c[i].pid != pid; i++)
+				;
+			if (i == n)
+				continue;
+			c[i].pid = 0;
+			pvbusd_log(LOG_ERR, "%s: device process ended "
+			    "(status 0x%x)", c[i].name, (unsigned int)status);
+			rc = 1;
+			goto out;
+		}
+	}
+	pvbusd_log(LOG_INFO, "signal %d: removing the devices", sig);
+ out:
+	stop_all(c, n);
+	free(c);
+	return (rc);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct pvbus *bus;
+	struct opts o;
+	int error, statusfd = -1, rc;
+
+	parse_opts(argc, argv, &o);
+	pvbusd_log_init(o.foreground);
+	if ((error = pvbus_open(&bus, &o.bus)) != 0) {
+		pvbusd_log(LOG_ERR, "cannot open the bus: %s", strerror(error));
+		return (1);
+	}
+	if (pvbus_nunits(bus) == 0) {
+		pvbusd_log(LOG_ERR, "no hypervisor interface found");
+		pvbus_close(bus);
+		return (1);
+	}
+	if (!o.foreground) {
+		statusfd = detach_begin();
+		if (chdir("/") == -1)
+			pvbusd_log(LOG_WARNING, "chdir /: %s", strerror(errno));
+	}
+	rc = supervise(bus, &o, statusfd);
+	pvbus_close(bus);
+	return (rc);
+}

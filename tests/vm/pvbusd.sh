@@ -1,0 +1,205 @@
+#!/bin/sh
+# pvbusd(8) in a QEMU guest (this machine has no CUSE; the guest loads it).
+#
+# The guest gets two units from a CPUID dump (-C): KVM at 0x40000100 with no
+# store and Hyper-V at 0x40000000 with KVP pool files under a root (-r), so
+# /dev/pvbus0 has no store and /dev/pvbus1 a writable one.  A statically
+# linked pvconform, built only against <dev/pv/pvvar.h>, checks the ioctl
+# contract on both; hostctl -f reads, writes and lists; 8 clients make 1000
+# ioctls each; pvbusd is killed and restarted under load.
+. "$(dirname "$0")/../lib.sh"
+
+dumps=/work/shared/cpuid-dumps
+[ -d "$dumps" ] || dumps=$TOP/tests/fixtures/cpuid-dumps
+
+# Start-up errors, checked here: they need no device.
+run "$B/pvbusd" -x
+expect "usage" 1 "" \
+    "$(printf '%s\n%s' "$B/pvbusd: invalid option -- 'x'" \
+    "usage: pvbusd [-d] [-C dump] [-g group] [-m mode] [-r root]")"
+run "$B/pvbusd" -d -m 1777
+expect "mode out of range" 1 "" "pvbusd: invalid mode: 1777"
+run "$B/pvbusd" -d -m 64x
+expect "mode not octal" 1 "" "pvbusd: invalid mode: 64x"
+run "$B/pvbusd" -d -g no-such-group-here
+expect "unknown group" 1 "" "pvbusd: unknown group: no-such-group-here"
+printf '   0x00000001 0x00: eax=0x00000000 ebx=0x00000000 ecx=0x00000000 edx=0x00000000\n' \
+    >"$T/bare"
+run "$B/pvbusd" -d -C "$T/bare"
+expect "no hypervisor" 1 "" "pvbusd: no hypervisor interface found"
+run "$B/pvbusd" -C "$T/bare"
+expect "no hypervisor, daemon mode" 1 "" \
+    "pvbusd: no hypervisor interface found"
+if [ ! -e /dev/cuse ]; then
+	run "$B/pvbusd" -C "$dumps/hyperv-azure-2023-icelake.txt"
+	case $ERR in
+	*"cannot create the device"*)
+		expect "no CUSE: fails at start" 1 "" "$ERR" ;;
+	*)	fail "no CUSE: fails at start" "exit $RC, stderr '$ERR'" ;;
+	esac
+fi
+
+# The conformance program: pvvar.h and libc only, linked statically.
+if ${CC:-cc} -static -std=gnu11 -Wall -Wextra -Werror -I"$TOP/include" \
+    -o "$T/pvconform" "$TOP/tests/helpers/pvconform.c" 2>"$T/cc.err" &&
+    ! readelf -l "$T/pvconform" | grep -q INTERP; then
+	pass "pvconform builds statically against pvvar.h alone"
+else
+	fail "pvconform builds statically against pvvar.h alone" \
+	    "$(head -c 300 "$T/cc.err")"
+	exit 1
+fi
+
+runner=$TOP/tests/vm/qemu-run
+if [ ! -x "$runner" ]; then
+	skip "guest" "tests/vm/qemu-run is missing"
+	exit 0
+fi
+if ! command -v qemu-system-x86_64 >/dev/null; then
+	skip "guest" "qemu-system-x86_64 missing (Debian qemu-system-x86)"
+	exit 0
+fi
+
+# Hyper-V at 0x40000000 and KVM at 0x40000100, from real dumps.
+{
+	grep -v '^#' "$dumps/kvm-qemu-hv-enlightenments-i9-13900K.txt"
+	grep -E '^ *0x4000000[01] ' "$dumps/kvm-qemu-6.0dev-cpu-host-i7-8650U.txt" |
+	    sed 's/0x4000000\([01]\)/0x4000010\1/g'
+} >"$T/dump"
+
+cat >"$T/guest.sh" <<'EOF'
+# In the guest: PASS/FAIL lines on stdout.
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1: $2"; }
+check() { name=$1; shift; if "$@"; then pass "$name"; else fail "$name" "$*"; fi; }
+conform=/pvbus/add/pvconform
+# A sanitizer build's default quarantine (256 MiB) outgrows the guest.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=16}
+dump=/pvbus/add/dump
+root=/tmp/root
+pools=$root/var/lib/hyperv
+mkdir -p "$pools"
+for i in 0 1 2 3 4; do : >"$pools/.kvp_pool_$i"; done
+chmod 644 "$pools"/.kvp_pool_*
+
+gone() {	# wait until no /dev/pvbus node is left
+	i=0
+	while [ -e /dev/pvbus0 ] || [ -e /dev/pvbus1 ]; do
+		i=$((i + 1)); [ $i -gt 100 ] && return 1
+		sleep 0.05
+	done
+}
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# Daemon mode: the starting process returns once the nodes exist.
+if pvbusd -m 0660 -g 42 -C "$dump" -r "$root" 2>/tmp/start.err; then
+	pass "daemon starts"
+else
+	fail "daemon starts" "exit $?: $(cat /tmp/start.err)"
+	exit 1
+fi
+check "nodes exist when pvbusd returns" \
+    test -c /dev/pvbus0 -a -c /dev/pvbus1
+check "daemon start is quiet" test ! -s /tmp/start.err
+check "mode and group from -m and -g" \
+    test "$(stat -c '%a %g' /dev/pvbus1)" = "660 42"
+check "one supervisor and one process per device" \
+    test "$(pidof pvbusd | wc -w)" = 3
+
+# The contract, through a program that knows only pvvar.h.
+$conform check /dev/pvbus0 KVM none
+$conform check /dev/pvbus1 Hyper-V rw Guest/pvc
+
+# hostctl in device mode.
+out=$(hostctl -t -f /dev/pvbus1 2>&1)
+check "hostctl -t" test "$out" = "/dev/pvbus1: Hyper-V"
+out=$(hostctl -f /dev/pvbus1 Guest/hostctl 'from the guest' 2>&1)
+check "hostctl writes" test $? = 0
+# The device path and the library called in-process answer alike.
+lib=$(hostctl -C "$dump" -r "$root" -f /dev/pvbus1 Guest/inproc 'from the guest' 2>&1)
+check "hostctl write output as in-process" test "$out" = "$lib"
+out=$(hostctl -f /dev/pvbus1 Guest/hostctl 2>&1)
+check "hostctl reads" test "$out" = "from the guest"
+check "the write is in the Guest pool file" \
+    grep -q 'from the guest' "$pools/.kvp_pool_1"
+out=$(hostctl -f /dev/pvbus1 Guest/ 2>&1)
+case "
+$out
+" in
+*"
+hostctl
+"*)	pass "hostctl lists" ;;
+*)	fail "hostctl lists" "got '$out'" ;;
+esac
+out=$(hostctl -f /dev/pvbus0 some/key 2>&1)
+check "hostctl on a unit without a store" \
+    test "$?:$out" = "1:hostctl: ioctl: No such device or address"
+
+# Concurrent clients, each on its own keys.
+$conform stress /dev/pvbus1 Hyper-V 8 1000 Guest/stress
+
+# Killed under load, then restarted: errors, never wrong data.
+for i in 1 2 3 4; do
+	$conform load /dev/pvbus1 10 Guest/hostctl 'from the guest' \
+	    >/tmp/load$i.out 2>/tmp/load$i.err &
+	eval load$i=\$!
+done
+sleep 2
+kill -9 $(pidof pvbusd)
+check "devices go when pvbusd is killed" gone
+sleep 1
+if pvbusd -C "$dump" -r "$root" 2>/tmp/restart.err; then
+	pass "restarts"
+else
+	fail "restarts" "$(cat /tmp/restart.err)"
+fi
+for i in 1 2 3 4; do
+	eval wait \$load$i
+	rc=$?
+	set -- $(cat /tmp/load$i.out)
+	# ok N errors N wrong N recovered N
+	if [ $rc -ne 0 ] || [ "$6" != 0 ]; then
+		fail "client $i under restart" "rc $rc, $* $(head -c 200 /tmp/load$i.err)"
+	elif [ "$4" -eq 0 ] || [ "$8" -eq 0 ]; then
+		fail "client $i under restart" "saw no outage or no recovery: $*"
+	else
+		pass "client $i under restart"
+	fi
+done
+
+# SIGTERM removes the devices and ends every process.
+sup=$(pidof pvbusd | tr ' ' '\n' | sort -n | head -n 1)
+kill "$sup"
+check "SIGTERM removes the devices" gone
+sleep 0.2
+check "SIGTERM ends every process" test -z "$(pidof pvbusd)"
+
+# -d: foreground, messages on stderr, SIGTERM ends it with status 0.
+pvbusd -d -C "$dump" -r "$root" 2>/tmp/fg.err &
+fg=$!
+i=0
+while [ ! -c /dev/pvbus1 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+check "-d stays in the foreground" alive $fg
+check "-d logs to stderr" grep -q '^pvbusd: /dev/pvbus1: Hyper-V$' /tmp/fg.err
+out=$(hostctl -f /dev/pvbus1 Guest/hostctl 2>&1)
+check "-d serves" test "$out" = "from the guest"
+kill $fg
+wait $fg
+check "-d: SIGTERM gives status 0" test $? = 0
+check "-d: devices removed" gone
+exit 0
+EOF
+
+PVBUS_VM_TIMEOUT=${PVBUS_VM_TIMEOUT:-300} "$runner" --add "$T/pvconform" \
+    --add "$T/dump" --add "$T/guest.sh" -- sh /pvbus/add/guest.sh \
+    >"$T/vm.out" 2>"$T/vm.err"
+rc=$?
+cat "$T/vm.out"
+grep -q '^FAIL: ' "$T/vm.out" && sed 's/^/    guest stderr: /' "$T/vm.err" | tail -n 20
+if [ $rc -eq 125 ] && grep -q 'no kernel' "$T/vm.err"; then
+	skip "guest" "no guest kernel: $(tail -n 1 "$T/vm.err")"
+elif [ $rc -ne 0 ]; then
+	fail "guest" "exit $rc: $(tail -n 5 "$T/vm.err" | tr '\n' ' ')"
+elif ! grep -q '^PASS: pvbus1: 64 KiB write value$' "$T/vm.out"; then
+	fail "guest" "the conformance run did not finish"
+fi
