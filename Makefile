@@ -80,11 +80,26 @@ $(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libpvbus.a $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(LDFLAGS) $(LDFLAGS_$*) -o $@ $< $(BUILD)/libpvbus.a $(LDLIBS)
 
+# Preloaded into programs built without the sanitizers (the peers'), so
+# built without them.
+PRELOAD_CFLAGS	= $(filter-out -fsanitize=%,$(CFLAGS))
+
 $(BUILD)/%.so: tests/preload/%.c
-	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -o $@ $< -ldl
+	$(CC) $(CPPFLAGS) $(PRELOAD_CFLAGS) -shared -o $@ $< -ldl
 
 $(BUILD)/%.so: sim/preload/%.c
-	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -o $@ $< -ldl
+	$(CC) $(CPPFLAGS) $(PRELOAD_CFLAGS) -shared -o $@ $< -ldl
+
+# libFuzzer targets (clang), one per file in fuzz/; CI replays their corpora
+# through the unit tests.
+FUZZERS		:= $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/*.c))
+
+fuzz: $(FUZZERS)
+
+$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRCS) $(HEADERS)
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -DPVBUS_LIBFUZZER \
+	    $(CPPFLAGS) -o $@ $< $(LIB_SRCS) -lbsd
 
 deps:
 	@tools/deps build

@@ -2,13 +2,9 @@
  * Fuzz target for the KVP pool-file parser (lib/kvp_pool.h).  The input is
  * a pool image; its first bytes double as a store name and a key.
  *
- * With libFuzzer, from the top of the tree (LIB_SRCS as in the Makefile):
- *   clang -g -fsanitize=fuzzer,address,undefined -DKVP_FUZZ_NO_MAIN \
- *     -D_GNU_SOURCE -Iinclude -Ilib fuzz/kvp_pool.c $LIB_SRCS -lbsd \
- *     -o build/fuzz-kvp_pool
- * Without it, main() runs every file or directory named on the command
- * line through the target once.  tests/unit/kvp_parse.c includes this file
- * to feed a generated corpus through it in CI.
+ * `make fuzz` builds it with libFuzzer as build/fuzz/kvp_pool.
+ * tests/unit/kvp_parse.c includes this file to feed a generated corpus
+ * through it in CI.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -106,56 +102,3 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kvp_fuzz_name(data, size);
 	return (0);
 }
-
-#ifndef KVP_FUZZ_NO_MAIN
-static int
-kvp_fuzz_file(const char *path)
-{
-	FILE *fp;
-	uint8_t *buf;
-	size_t len;
-
-	if ((fp = fopen(path, "rb")) == NULL)
-		return (errno);
-	if ((buf = malloc(1 << 24)) == NULL) {
-		fclose(fp);
-		return (ENOMEM);
-	}
-	len = fread(buf, 1, 1 << 24, fp);
-	fclose(fp);
-	LLVMFuzzerTestOneInput(buf, len);
-	free(buf);
-	return (0);
-}
-
-int
-main(int argc, char *argv[])
-{
-	char path[4096];
-	struct dirent *de;
-	DIR *dir;
-	int i, n = 0;
-
-	for (i = 1; i < argc; i++) {
-		if ((dir = opendir(argv[i])) == NULL) {
-			if (kvp_fuzz_file(argv[i]) != 0) {
-				perror(argv[i]);
-				return (1);
-			}
-			n++;
-			continue;
-		}
-		while ((de = readdir(dir)) != NULL) {
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", argv[i],
-			    de->d_name);
-			if (kvp_fuzz_file(path) == 0)
-				n++;
-		}
-		closedir(dir);
-	}
-	printf("%d inputs\n", n);
-	return (0);
-}
-#endif

@@ -12,17 +12,9 @@
  *	bit 5	a write instead of a read
  *	bit 6	the host refuses RECVSTATUS
  *
- * libFuzzer:
- *	make all
- *	clang -g -O1 -fsanitize=fuzzer,address,undefined -DPVBUS_LIBFUZZER \
- *	    -D_GNU_SOURCE -Iinclude -Ilib fuzz/rpci_reply.c \
- *	    lib/vmware_rpc.c lib/store/guestinfo.c lib/arch/backdoor.c \
- *	    build/libpvbus.a -lbsd -o build/fuzz-rpci_reply
- *	cp -r fuzz/corpus/rpci_reply build/corpus
- *	build/fuzz-rpci_reply -max_len=70000 build/corpus
- * Without -DPVBUS_LIBFUZZER it is a program that runs the files given as
- * arguments once each; tests/unit/vmware_fuzz_corpus.c runs the corpus and
- * mutations of it through the same entry point.
+ * `make fuzz` builds it with libFuzzer as build/fuzz/rpci_reply; run it on
+ * fuzz/corpus/rpci_reply.  tests/unit/vmware_fuzz_corpus.c includes this file and runs
+ * the corpus and mutations of it through the same entry point in CI.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -219,27 +211,3 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(copy);
 	return (0);
 }
-
-#ifndef PVBUS_LIBFUZZER
-#ifndef PVBUS_FUZZ_NO_MAIN
-int
-main(int argc, char *argv[])
-{
-	static unsigned char buf[PVBUS_KVOP_MAXSIZE * 2];
-	FILE *f;
-	size_t n;
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		if ((f = fopen(argv[i], "rb")) == NULL) {
-			perror(argv[i]);
-			return (1);
-		}
-		n = fread(buf, 1, sizeof(buf), f);
-		fclose(f);
-		LLVMFuzzerTestOneInput(buf, n);
-	}
-	return (fuzz_failures != 0);
-}
-#endif
-#endif

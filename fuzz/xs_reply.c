@@ -7,15 +7,9 @@
  * Input: one byte, the chunk size for the reader (0 means 1), then the
  * stream.  The request is READ with req_id 1.
  *
- * libFuzzer:
- *	clang -g -O1 -fsanitize=fuzzer,address,undefined -DPVBUS_LIBFUZZER \
- *	    -D_GNU_SOURCE -Iinclude -Ilib fuzz/xs_reply.c lib/xs_wire.c \
- *	    lib/xs_client.c lib/platform.c lib/arch/x86.c -lbsd \
- *	    -o build/fuzz-xs_reply
- *	build/fuzz-xs_reply fuzz/corpus/xs_reply
- * Without -DPVBUS_LIBFUZZER it is a program that runs the files given as
- * arguments once each; tests/unit/xen_fuzz.c runs the corpus and mutations
- * of it through the same entry point.
+ * `make fuzz` builds it with libFuzzer as build/fuzz/xs_reply; run it on
+ * fuzz/corpus/xs_reply.  tests/unit/xen_fuzz.c includes this file and runs
+ * the corpus and mutations of it through the same entry point in CI.
  */
 #include <sys/socket.h>
 #include <errno.h>
@@ -167,27 +161,3 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_client(data + 1, size - 1);
 	return (0);
 }
-
-#ifndef PVBUS_LIBFUZZER
-#ifndef PVBUS_FUZZ_NO_MAIN
-int
-main(int argc, char *argv[])
-{
-	static unsigned char buf[FUZZ_MAXLEN];
-	FILE *f;
-	size_t n;
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		if ((f = fopen(argv[i], "rb")) == NULL) {
-			perror(argv[i]);
-			return (1);
-		}
-		n = fread(buf, 1, sizeof(buf), f);
-		fclose(f);
-		LLVMFuzzerTestOneInput(buf, n);
-	}
-	return (fuzz_failures != 0);
-}
-#endif
-#endif

@@ -3,7 +3,9 @@
  * touches the file system.  A root prefix lets the library read a saved tree
  * of another machine; a CPUID dump replaces the instruction.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -288,4 +290,36 @@ pv_readlink_base(const struct pv_platform *plat, const char *path, char *buf,
 	if (strlcpy(buf, base, len) >= len)
 		return (ENAMETOOLONG);
 	return (0);
+}
+
+int
+pv_open_stream(const char *path, int *is_socket)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	int fd, error;
+
+	if (stat(path, &st) == -1)
+		return (-1);
+	if (!S_ISSOCK(st.st_mode)) {
+		*is_socket = 0;
+		return (open(path, O_RDWR | O_CLOEXEC));
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		error = errno;
+		close(fd);
+		errno = error;
+		return (-1);
+	}
+	*is_socket = 1;
+	return (fd);
 }

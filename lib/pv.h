@@ -57,6 +57,12 @@ int	pv_access(const struct pv_platform *, const char *path, int mode);
 /* Read a small text file whole; trailing newlines stripped.  0 or errno. */
 int	pv_read_text(const struct pv_platform *, const char *path, char *buf,
 	    size_t len);
+/*
+ * A byte stream to PATH, used as given (callers put it under the root with
+ * pv_path): a connection if PATH is a Unix socket, else the file (a device)
+ * opened read-write; *is_socket tells which.  A descriptor, or -1 and errno.
+ */
+int	pv_open_stream(const char *path, int *is_socket);
 /* A symlink's target as stored; 0 or errno. */
 int	pv_readlink(const struct pv_platform *, const char *path, char *buf,
 	    size_t len);

@@ -2,10 +2,7 @@
  * XenStore client transports and the request/reply exchange.
  */
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,32 +18,10 @@
 static int
 xs_connect_path(struct xs_conn *c, const char *path)
 {
-	struct sockaddr_un sun;
-	struct stat st;
-	int fd, error;
+	int fd;
 
-	if (stat(path, &st) == -1)
+	if ((fd = pv_open_stream(path, &c->is_socket)) == -1)
 		return (errno);
-	if (S_ISSOCK(st.st_mode)) {
-		memset(&sun, 0, sizeof(sun));
-		sun.sun_family = AF_UNIX;
-		if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
-		    sizeof(sun.sun_path))
-			return (ENAMETOOLONG);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd == -1)
-			return (errno);
-		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-			error = errno;
-			close(fd);
-			return (error);
-		}
-		c->is_socket = 1;
-	} else {
-		if ((fd = open(path, O_RDWR | O_CLOEXEC)) == -1)
-			return (errno);
-		c->is_socket = 0;
-	}
 	c->fd = fd;
 	if (strlcpy(c->path, path, sizeof(c->path)) >= sizeof(c->path))
 		c->path[0] = '\0';

@@ -11,7 +11,6 @@
 #include "check.h"
 #include "kvp_pool.h"
 
-#define KVP_FUZZ_NO_MAIN
 #include "../../fuzz/kvp_pool.c"
 
 /* Records in the daemon's layout, built independently of the parser. */

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PVBUS_FUZZ_NO_MAIN
 #include "../../fuzz/rpci_reply.c"
 
 #include "check.h"

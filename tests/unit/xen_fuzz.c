@@ -3,7 +3,6 @@
  * exchange, decoders), mutations of it, and the verdict the client gives
  * on each hand-made fault.
  */
-#define PVBUS_FUZZ_NO_MAIN
 #include "../../fuzz/xs_reply.c"
 
 #include <dirent.h>
