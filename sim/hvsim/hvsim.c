@@ -5,12 +5,17 @@
  *         [--cpuid-file FILE] [--trap fault|patch|auto] [--stats]
  *         [model options] -- PROGRAM [ARGS...]
  *
+ * Profiles are in profiles.c; the default is "none".  --cpuid LEAF=...
+ * answers every subleaf of LEAF, LEAF.SUB=... only that one; the last
+ * given wins, over --cpuid-file (a `cpuid -r` dump), over the profile.
+ *
  * The program and everything it starts run under ptrace.  Their CPUID
  * instructions get the profile's answers and their port I/O instructions
  * go to the profile's device models.  CPUID is trapped by CPUID faulting
  * where the CPU has it, else by patching each CPUID to int3 (patch.c).
  * Port I/O needs neither: without iopl it faults with SIGSEGV, which the
- * tracer sees before the program does.
+ * tracer sees before the program does.  Like strace -f, hvsim ends when the
+ * program and everything it started have ended.
  *
  * Exit status: the program's (128+N when signal N killed it); 64 (EX_USAGE)
  * for a bad command line, so that it cannot be mistaken for a program's
@@ -143,17 +148,17 @@ hvsim_mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 	long word;
 
 	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len)
-		return 0;
+		return (0);
 	/* Unreadable to process_vm_readv (e.g. PROT_NONE): ptrace can. */
 	for (i = 0; i < len; i += n) {
 		errno = 0;
 		word = ptrace(PTRACE_PEEKDATA, pid, (void *)(addr + i), NULL);
 		if (errno != 0)
-			return -1;
+			return (-1);
 		n = len - i < sizeof(word) ? len - i : sizeof(word);
 		memcpy(p + i, &word, n);
 	}
-	return 0;
+	return (0);
 }
 
 int
@@ -165,7 +170,7 @@ hvsim_mem_write(pid_t pid, uint64_t addr, const void *buf, size_t len)
 	long word;
 
 	if (process_vm_writev(pid, &local, 1, &remote, 1, 0) == (ssize_t)len)
-		return 0;
+		return (0);
 	for (i = 0; i < len; i += n) {
 		n = len - i < sizeof(word) ? len - i : sizeof(word);
 		word = 0;
@@ -174,14 +179,14 @@ hvsim_mem_write(pid_t pid, uint64_t addr, const void *buf, size_t len)
 			word = ptrace(PTRACE_PEEKDATA, pid, (void *)(addr + i),
 			    NULL);
 			if (errno != 0)
-				return -1;
+				return (-1);
 		}
 		memcpy(&word, p + i, n);
 		if (ptrace(PTRACE_POKEDATA, pid, (void *)(addr + i),
 		    (void *)word) == -1)
-			return -1;
+			return (-1);
 	}
-	return 0;
+	return (0);
 }
 
 /* The tracee list. */
@@ -193,8 +198,8 @@ tracee_find(pid_t pid)
 
 	for (t = S.tracees; t != NULL; t = t->next)
 		if (t->pid == pid)
-			return t;
-	return NULL;
+			return (t);
+	return (NULL);
 }
 
 static struct tracee *
@@ -203,13 +208,13 @@ tracee_get(pid_t pid)
 	struct tracee *t;
 
 	if ((t = tracee_find(pid)) != NULL)
-		return t;
+		return (t);
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		die(EX_OSERR, "%s", strerror(errno));
 	t->pid = pid;
 	t->next = S.tracees;
 	S.tracees = t;
-	return t;
+	return (t);
 }
 
 static void
@@ -259,11 +264,23 @@ emulate_cpuid(struct user_regs_struct *regs)
 	S.ncpuid++;
 }
 
+/* The port I/O opcodes; odd ones move a word or dword, even ones a byte. */
+static const struct {
+	uint8_t	op, imm8, out, string;
+} io_ops[] = {
+	{ 0xe4, 1, 0, 0 }, { 0xe5, 1, 0, 0 },	/* in al/eax, imm8 */
+	{ 0xe6, 1, 1, 0 }, { 0xe7, 1, 1, 0 },	/* out imm8, al/eax */
+	{ 0xec, 0, 0, 0 }, { 0xed, 0, 0, 0 },	/* in al/eax, dx */
+	{ 0xee, 0, 1, 0 }, { 0xef, 0, 1, 0 },	/* out dx, al/eax */
+	{ 0x6c, 0, 0, 1 }, { 0x6d, 0, 0, 1 },	/* insb, insw/insd */
+	{ 0x6e, 0, 1, 1 }, { 0x6f, 0, 1, 1 },	/* outsb, outsw/outsd */
+};
+
 /* Decode in/out/ins/outs at the start of B; 0 or -1 if it is none. */
 static int
 decode_io(const unsigned char *b, size_t n, uint64_t rdx, struct hvsim_io *io)
 {
-	size_t i;
+	size_t i, k;
 	int op16 = 0, rep = 0;
 
 	for (i = 0; i < n; i++) {
@@ -280,36 +297,23 @@ decode_io(const unsigned char *b, size_t n, uint64_t rdx, struct hvsim_io *io)
 		}
 		break;
 	}
-	if (i < n && (b[i] & 0xf0) == 0x40)	/* REX */
+	if (i < n && (b[i] & 0xf0) == 0x40)	/* REX: no effect on port I/O */
 		i++;
 	if (i + 2 > n)
-		return -1;
+		return (-1);
+	for (k = 0; k < sizeof(io_ops) / sizeof(io_ops[0]); k++)
+		if (io_ops[k].op == b[i])
+			break;
+	if (k == sizeof(io_ops) / sizeof(io_ops[0]))
+		return (-1);
 	memset(io, 0, sizeof(*io));
-	io->size = op16 ? 2 : 4;
-	switch (b[i]) {
-	case 0xe4: case 0xe5: case 0xe6: case 0xe7:	/* imm8 port */
-		io->port = b[i + 1];
-		io->len = i + 2;
-		break;
-	case 0xec: case 0xed: case 0xee: case 0xef:	/* port in DX */
-	case 0x6c: case 0x6d: case 0x6e: case 0x6f:	/* ins/outs */
-		io->port = (uint16_t)rdx;
-		io->len = i + 1;
-		break;
-	default:
-		return -1;
-	}
-	if (!(b[i] & 1))
-		io->size = 1;
-	switch (b[i]) {
-	case 0xe6: case 0xe7: case 0xee: case 0xef: case 0x6e: case 0x6f:
-		io->out = 1;
-	}
-	if ((b[i] & 0xfc) == 0x6c) {
-		io->string = 1;
-		io->rep = rep;
-	}
-	return 0;
+	io->size = !(b[i] & 1) ? 1 : op16 ? 2 : 4;
+	io->out = io_ops[k].out;
+	io->string = io_ops[k].string;
+	io->rep = io->string && rep;
+	io->port = io_ops[k].imm8 ? b[i + 1] : (uint16_t)rdx;
+	io->len = i + 1 + io_ops[k].imm8;
+	return (0);
 }
 
 static const struct hvsim_model *
@@ -319,8 +323,8 @@ model_for(uint16_t port)
 
 	for (i = 0; i < S.nmodels; i++)
 		if (S.models[i]->claims(port))
-			return S.models[i];
-	return NULL;
+			return (S.models[i]);
+	return (NULL);
 }
 
 /*
@@ -338,26 +342,26 @@ on_gp_fault(struct tracee *t)
 
 	if (ptrace(PTRACE_GETSIGINFO, t->pid, NULL, &si) == -1 ||
 	    si.si_code != SI_KERNEL)
-		return 0;
+		return (0);
 	if (ptrace(PTRACE_GETREGS, t->pid, NULL, &regs) == -1 ||
 	    hvsim_mem_read(t->pid, regs.rip, insn, sizeof(insn)) == -1)
-		return 0;
+		return (0);
 	if (S.trap == TRAP_FAULT && insn[0] == 0x0f && insn[1] == 0xa2) {
 		emulate_cpuid(&regs);
 		regs.rip += 2;
 	} else {
 		if (decode_io(insn, sizeof(insn), regs.rdx, &io) == -1 ||
 		    (m = model_for(io.port)) == NULL)
-			return 0;
+			return (0);
 		io.pid = t->pid;
 		if (m->io(&io, &regs) != 0)
-			return 0;
+			return (0);
 		regs.rip += io.len;
 		S.nio++;
 	}
 	if (ptrace(PTRACE_SETREGS, t->pid, NULL, &regs) == -1)
-		return 0;
-	return 1;
+		return (0);
+	return (1);
 }
 
 /* The int3 of a patched CPUID; returns 1 when handled. */
@@ -365,18 +369,22 @@ static int
 on_breakpoint(struct tracee *t)
 {
 	struct user_regs_struct regs;
+	unsigned char insn[2];
 	siginfo_t si;
 
 	if (S.trap != TRAP_PATCH || t->mm == NULL)
-		return 0;
+		return (0);
+	/* Our int3 is still there: the code was not replaced since. */
 	if (ptrace(PTRACE_GETSIGINFO, t->pid, NULL, &si) == -1 ||
 	    si.si_code != SI_KERNEL ||
 	    ptrace(PTRACE_GETREGS, t->pid, NULL, &regs) == -1 ||
-	    !hvsim_mm_has(t->mm, regs.rip - 1))
-		return 0;
+	    !hvsim_mm_has(t->mm, regs.rip - 1) ||
+	    hvsim_mem_read(t->pid, regs.rip - 1, insn, 2) == -1 ||
+	    insn[0] != 0xcc || insn[1] != 0xa2)
+		return (0);
 	emulate_cpuid(&regs);
 	regs.rip += 1;
-	return ptrace(PTRACE_SETREGS, t->pid, NULL, &regs) == 0;
+	return (ptrace(PTRACE_SETREGS, t->pid, NULL, &regs) == 0);
 }
 
 /*
@@ -392,28 +400,28 @@ inject_cpuid_fault(struct tracee *t, long *ret)
 	int st;
 
 	if (ptrace(PTRACE_GETREGS, t->pid, NULL, &saved) == -1)
-		return -1;
+		return (-1);
 	errno = 0;
 	word = ptrace(PTRACE_PEEKTEXT, t->pid, (void *)saved.rip, NULL);
 	if (errno != 0)
-		return -1;
+		return (-1);
 	if (ptrace(PTRACE_POKETEXT, t->pid, (void *)saved.rip,
 	    (void *)((word & ~0xffffL) | 0x050f)) == -1)
-		return -1;
+		return (-1);
 	regs = saved;
 	regs.rax = SYS_arch_prctl;
 	regs.rdi = ARCH_SET_CPUID;
 	regs.rsi = 0;
 	if (ptrace(PTRACE_SETREGS, t->pid, NULL, &regs) == -1)
-		return -1;
+		return (-1);
 	for (;;) {
 		if (ptrace(PTRACE_SINGLESTEP, t->pid, NULL, NULL) == -1)
-			return -1;
+			return (-1);
 		if (waitpid(t->pid, &st, __WALL) == -1)
-			return -1;
+			return (-1);
 		if (!WIFSTOPPED(st)) {
 			errno = ESRCH;
-			return -1;
+			return (-1);
 		}
 		if (WSTOPSIG(st) == SIGTRAP)
 			break;
@@ -422,13 +430,13 @@ inject_cpuid_fault(struct tracee *t, long *ret)
 			t->pending_sig = WSTOPSIG(st);
 	}
 	if (ptrace(PTRACE_GETREGS, t->pid, NULL, &regs) == -1)
-		return -1;
+		return (-1);
 	*ret = (long)regs.rax;
 	if (ptrace(PTRACE_POKETEXT, t->pid, (void *)saved.rip,
 	    (void *)word) == -1 ||
 	    ptrace(PTRACE_SETREGS, t->pid, NULL, &saved) == -1)
-		return -1;
-	return 0;
+		return (-1);
+	return (0);
 }
 
 /* Patch what an mmap/mprotect made executable, at its syscall exit. */
@@ -488,19 +496,19 @@ shares_memory(pid_t parent)
 	uint64_t flags = 0;
 
 	if (ptrace(PTRACE_GETREGS, parent, NULL, &regs) == -1)
-		return 0;
+		return (0);
 	switch (regs.orig_rax) {
 	case SYS_vfork:
-		return 1;
+		return (1);
 	case SYS_clone:
 		flags = regs.rdi;
 		break;
 	case SYS_clone3:
 		if (hvsim_mem_read(parent, regs.rdi, &flags, sizeof(flags)) == -1)
-			return 0;
+			return (0);
 		break;
 	}
-	return (flags & CLONE_VM) != 0;
+	return ((flags & CLONE_VM) != 0);
 }
 
 static void
@@ -602,6 +610,8 @@ on_stop(struct tracee *t, int status)
 	resume(t, sig);
 }
 
+static void	stop_forwarding(void);
+
 /* Supervise until no tracee is left; the main program's wait status. */
 static int
 supervise(void)
@@ -619,8 +629,10 @@ supervise(void)
 			die(EX_OSERR, "waitpid: %s", strerror(errno));
 		}
 		if (WIFEXITED(st) || WIFSIGNALED(st)) {
-			if (pid == S.main_pid)
+			if (pid == S.main_pid) {
 				main_status = st;
+				stop_forwarding();
+			}
 			tracee_drop(pid);
 			continue;
 		}
@@ -632,7 +644,7 @@ supervise(void)
 			t->known = 1;
 		on_stop(t, st);
 	}
-	return main_status;
+	return (main_status);
 }
 
 /* Report mmap/mprotect calls that make memory executable to the tracer. */
@@ -658,7 +670,7 @@ install_map_filter(void)
 	};
 	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
 
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+	return (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog));
 }
 
 /*
@@ -702,11 +714,26 @@ forward(int sig, siginfo_t *si, void *uc)
 		kill(forward_pid, sig);
 }
 
+static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM,
+    SIGUSR1, SIGUSR2 };
+
+/*
+ * The program is gone (its id may be reused): signals end hvsim again, and
+ * with it, through EXITKILL, whatever the program left running.
+ */
+static void
+stop_forwarding(void)
+{
+	size_t i;
+
+	forward_pid = 0;
+	for (i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		signal(forwarded[i], SIG_DFL);
+}
+
 static pid_t
 start(char **argv)
 {
-	static const int fwd[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM,
-	    SIGUSR1, SIGUSR2 };
 	struct sigaction sa;
 	int rep[2], go[2], st;
 	char err[256], c, mode;
@@ -755,9 +782,9 @@ start(char **argv)
 	sa.sa_sigaction = forward;
 	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++)
-		sigaction(fwd[i], &sa, NULL);
-	return pid;
+	for (i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaction(forwarded[i], &sa, NULL);
+	return (pid);
 }
 
 /* Long options: ours, then every model's. */
@@ -794,7 +821,7 @@ build_options(const struct hvsim_model ***owner)
 			(*owner)[n] = hvsim_models[i];
 			v[n++] = *o;
 		}
-	return v;
+	return (v);
 }
 
 static void __attribute__((noreturn))
@@ -824,7 +851,8 @@ main(int argc, char *argv[])
 		if ((c = getopt_long(argc, argv, "+h", longopts, &idx)) == -1)
 			break;
 		if (idx >= (int)NOWN) {
-			if (owner[idx]->option(c, optarg) == -1)
+			if (owner[idx]->option == NULL ||
+			    owner[idx]->option(c, optarg) == -1)
 				exit(EX_USAGE);
 			continue;
 		}
@@ -898,6 +926,6 @@ main(int argc, char *argv[])
 	hvsim_leaves_free(&S.cpu.over);
 	hvsim_leaves_free(&S.cpu.file);
 	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
-	return WEXITSTATUS(st);
+		return (128 + WTERMSIG(st));
+	return (WEXITSTATUS(st));
 }

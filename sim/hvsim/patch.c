@@ -42,13 +42,13 @@ hvsim_patch_init(char *err, size_t errlen)
 	cs_err e;
 
 	if (cs_ready)
-		return 0;
+		return (0);
 	if ((e = cs_open(CS_ARCH_X86, CS_MODE_64, &cs)) != CS_ERR_OK) {
 		snprintf(err, errlen, "capstone: %s", cs_strerror(e));
-		return -1;
+		return (-1);
 	}
 	cs_ready = 1;
-	return 0;
+	return (0);
 }
 
 void
@@ -75,12 +75,12 @@ push_off(struct file_sites *f, uint64_t off)
 	if (f->n == f->cap) {
 		cap = f->cap ? f->cap * 2 : 32;
 		if ((v = reallocarray(f->offs, cap, sizeof(*v))) == NULL)
-			return -1;
+			return (-1);
 		f->offs = v;
 		f->cap = cap;
 	}
 	f->offs[f->n++] = off;
-	return 0;
+	return (0);
 }
 
 /*
@@ -112,7 +112,7 @@ va_to_off(const Elf64_Shdr *sh, size_t shnum, uint64_t va, uint64_t len)
 		    va >= sh[i].sh_addr && len <= sh[i].sh_size &&
 		    va - sh[i].sh_addr <= sh[i].sh_size - len)
 			return (int64_t)(sh[i].sh_offset + (va - sh[i].sh_addr));
-	return -1;
+	return (-1);
 }
 
 static int32_t
@@ -121,7 +121,7 @@ rd32(const uint8_t *p)
 	int32_t v;
 
 	memcpy(&v, p, sizeof(v));
-	return v;
+	return (v);
 }
 
 /*
@@ -203,7 +203,7 @@ cpuid_at(const uint8_t *image, struct cursor *cur, uint64_t sync, uint64_t at,
 		cur->pos = sync;
 	}
 	if (cur->pos > at)
-		return 0;	/* stepped over: inside another instruction */
+		return (0);	/* stepped over: inside another instruction */
 	code = image + cur->pos;
 	size = end - cur->pos;
 	addr = cur->pos;
@@ -217,11 +217,11 @@ cpuid_at(const uint8_t *image, struct cursor *cur, uint64_t sync, uint64_t at,
 		}
 		if (insn->address == at) {
 			cur->pos = addr;
-			return insn->id == X86_INS_CPUID;
+			return (insn->id == X86_INS_CPUID);
 		}
 	}
 	cur->pos = addr;
-	return 0;
+	return (0);
 }
 
 /*
@@ -245,7 +245,7 @@ sweep(struct file_sites *f, const uint8_t *image, uint64_t off, uint64_t len,
 	for (p = memmem(image + off, len, "\x0f\xa2", 2); p != NULL;
 	    p = memmem(p + 1, end - (p + 1), "\x0f\xa2", 2)) {
 		if (insn == NULL && (insn = cs_malloc(cs)) == NULL)
-			return -1;
+			return (-1);
 		c = p - image;
 		cva = va + (c - off);
 		for (lo = 0, hi = fn->n; lo < hi; ) {
@@ -270,7 +270,7 @@ sweep(struct file_sites *f, const uint8_t *image, uint64_t off, uint64_t len,
 	}
 	if (insn != NULL)
 		cs_free(insn, 1);
-	return rc;
+	return (rc);
 }
 
 /* Find the CPUIDs of an ELF image: executable sections, else segments. */
@@ -286,7 +286,7 @@ scan_image(struct file_sites *f, const uint8_t *image, size_t size)
 
 	if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
 	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_machine != EM_X86_64)
-		return 0;	/* not ours to patch */
+		return (0);	/* not ours to patch */
 	if (eh->e_shoff != 0 && eh->e_shentsize == sizeof(*sh) &&
 	    eh->e_shoff <= size &&
 	    eh->e_shnum <= (size - eh->e_shoff) / sizeof(*sh)) {
@@ -303,17 +303,17 @@ scan_image(struct file_sites *f, const uint8_t *image, size_t size)
 			if (sweep(f, image, sh[i].sh_offset, sh[i].sh_size,
 			    sh[i].sh_addr, &fn) == -1) {
 				funcs_free(&fn);
-				return -1;
+				return (-1);
 			}
 		}
 		funcs_free(&fn);
 	}
 	if (found)
-		return 0;
+		return (0);
 	/* Stripped of section headers: the executable segments instead. */
 	if (eh->e_phentsize != sizeof(*ph) || eh->e_phoff > size ||
 	    eh->e_phnum > (size - eh->e_phoff) / sizeof(*ph))
-		return 0;
+		return (0);
 	ph = (const void *)(image + eh->e_phoff);
 	for (i = 0; i < eh->e_phnum; i++) {
 		if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_X))
@@ -322,9 +322,9 @@ scan_image(struct file_sites *f, const uint8_t *image, size_t size)
 			continue;
 		if (sweep(f, image, ph[i].p_offset, ph[i].p_filesz,
 		    ph[i].p_vaddr, &nofn) == -1)
-			return -1;
+			return (-1);
 	}
-	return 0;
+	return (0);
 }
 
 static struct file_sites *
@@ -336,15 +336,15 @@ file_sites(int fd)
 	int rc;
 
 	if (fstat(fd, &st) == -1)
-		return NULL;
+		return (NULL);
 	for (f = cache; f != NULL; f = f->next)
 		if (f->dev == st.st_dev && f->ino == st.st_ino &&
 		    f->size == st.st_size &&
 		    f->mtime.tv_sec == st.st_mtim.tv_sec &&
 		    f->mtime.tv_nsec == st.st_mtim.tv_nsec)
-			return f;
+			return (f);
 	if ((f = calloc(1, sizeof(*f))) == NULL)
-		return NULL;
+		return (NULL);
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
 	f->size = st.st_size;
@@ -353,19 +353,19 @@ file_sites(int fd)
 		image = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (image == MAP_FAILED) {
 			free(f);
-			return NULL;
+			return (NULL);
 		}
 		rc = scan_image(f, image, st.st_size);
 		munmap(image, st.st_size);
 		if (rc == -1) {
 			free(f->offs);
 			free(f);
-			return NULL;
+			return (NULL);
 		}
 	}
 	f->next = cache;
 	cache = f;
-	return f;
+	return (f);
 }
 
 struct hvsim_mm *
@@ -375,7 +375,7 @@ hvsim_mm_new(void)
 
 	if ((mm = calloc(1, sizeof(*mm))) != NULL)
 		mm->refs = 1;
-	return mm;
+	return (mm);
 }
 
 struct hvsim_mm *
@@ -384,16 +384,16 @@ hvsim_mm_copy(const struct hvsim_mm *from)
 	struct hvsim_mm *mm;
 
 	if ((mm = hvsim_mm_new()) == NULL)
-		return NULL;
+		return (NULL);
 	if (from->n > 0) {
 		if ((mm->sites = calloc(from->n, sizeof(*mm->sites))) == NULL) {
 			free(mm);
-			return NULL;
+			return (NULL);
 		}
 		memcpy(mm->sites, from->sites, from->n * sizeof(*mm->sites));
 		mm->n = mm->cap = from->n;
 	}
-	return mm;
+	return (mm);
 }
 
 void
@@ -418,7 +418,7 @@ mm_lower(const struct hvsim_mm *mm, uint64_t addr)
 		else
 			hi = mid;
 	}
-	return lo;
+	return (lo);
 }
 
 int
@@ -426,7 +426,7 @@ hvsim_mm_has(const struct hvsim_mm *mm, uint64_t addr)
 {
 	size_t i = mm_lower(mm, addr);
 
-	return i < mm->n && mm->sites[i] == addr;
+	return (i < mm->n && mm->sites[i] == addr);
 }
 
 static int
@@ -436,11 +436,11 @@ mm_add(struct hvsim_mm *mm, uint64_t addr)
 	size_t i = mm_lower(mm, addr), cap;
 
 	if (i < mm->n && mm->sites[i] == addr)
-		return 0;
+		return (0);
 	if (mm->n == mm->cap) {
 		cap = mm->cap ? mm->cap * 2 : 64;
 		if ((v = reallocarray(mm->sites, cap, sizeof(*v))) == NULL)
-			return -1;
+			return (-1);
 		mm->sites = v;
 		mm->cap = cap;
 	}
@@ -448,7 +448,7 @@ mm_add(struct hvsim_mm *mm, uint64_t addr)
 	    (mm->n - i) * sizeof(*mm->sites));
 	mm->sites[i] = addr;
 	mm->n++;
-	return 0;
+	return (0);
 }
 
 /*
@@ -463,15 +463,15 @@ patch_site(pid_t pid, struct hvsim_mm *mm, uint64_t addr)
 	errno = 0;
 	word = ptrace(PTRACE_PEEKTEXT, pid, (void *)addr, NULL);
 	if (errno != 0)
-		return -1;
+		return (-1);
 	if ((word & 0xffff) == 0xa2cc)
-		return mm_add(mm, addr);
+		return (mm_add(mm, addr));
 	if ((word & 0xffff) != 0xa20f)
-		return 0;
+		return (0);
 	word = (word & ~0xffL) | 0xcc;
 	if (ptrace(PTRACE_POKETEXT, pid, (void *)addr, (void *)word) == -1)
-		return -1;
-	return mm_add(mm, addr);
+		return (-1);
+	return (mm_add(mm, addr));
 }
 
 static int
@@ -489,20 +489,20 @@ patch_mapping(pid_t pid, struct hvsim_mm *mm, uint64_t start, uint64_t end,
 	    (int)pid, start, end);
 	if ((fd = open(mf, O_RDONLY | O_CLOEXEC)) == -1 &&
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
+		return (-1);
 	f = file_sites(fd);
 	close(fd);
 	if (f == NULL)
-		return -1;
+		return (-1);
 	for (i = 0; i < f->n; i++) {
 		site = f->offs[i];
 		/* Both bytes of the instruction must lie in this mapping. */
 		if (site < off || site + 2 > off + (end - start))
 			continue;
 		if (patch_site(pid, mm, start + (site - off)) == -1)
-			return -1;
+			return (-1);
 	}
-	return 0;
+	return (0);
 }
 
 int
@@ -517,7 +517,7 @@ hvsim_patch_range(pid_t pid, struct hvsim_mm *mm, uint64_t lo, uint64_t hi)
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	if ((maps = fopen(path, "re")) == NULL)
-		return -1;
+		return (-1);
 	while (getline(&line, &size, maps) != -1) {
 		file[0] = '\0';
 		n = sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64
@@ -534,5 +534,5 @@ hvsim_patch_range(pid_t pid, struct hvsim_mm *mm, uint64_t lo, uint64_t hi)
 	}
 	free(line);
 	fclose(maps);
-	return rc;
+	return (rc);
 }

@@ -151,8 +151,9 @@ static const struct hvsim_leaf tcg_leaves[] = {
 };
 
 static const char *const no_models[] = { NULL };
-static const char *const qemu_models[] = { "fw_cfg", NULL };
-static const char *const tcg_models[] = { "fw_cfg", "vmport", NULL };
+static const char *const qemu_models[] = { "fw_cfg", "debugcon", NULL };
+static const char *const tcg_models[] = { "fw_cfg", "vmport", "debugcon",
+    NULL };
 static const char *const vmware_models[] = { "vmware", NULL };
 
 #define LEAVES(a)	(a), NELEM(a)
@@ -180,8 +181,8 @@ hvsim_profile_find(const char *name)
 
 	for (p = hvsim_profiles; p->name != NULL; p++)
 		if (strcmp(p->name, name) == 0)
-			return p;
-	return NULL;
+			return (p);
+	return (NULL);
 }
 
 int
@@ -191,11 +192,14 @@ hvsim_profile_has_model(const struct hvsim_profile *p, const char *name)
 
 	for (m = p->models; *m != NULL; m++)
 		if (strcmp(*m, name) == 0)
-			return 1;
-	return 0;
+			return (1);
+	return (0);
 }
 
-/* A hex number ending at one of the characters in END; 0 or -1. */
+/*
+ * A hex number ending at one of the characters in END, or at the end of
+ * the string when END is empty; 0 or -1.
+ */
 static int
 parse_hex(const char **sp, const char *end, uint32_t *v)
 {
@@ -204,15 +208,16 @@ parse_hex(const char **sp, const char *end, uint32_t *v)
 	unsigned long long n;
 
 	if (!isxdigit((unsigned char)*s))
-		return -1;
+		return (-1);
 	errno = 0;
 	n = strtoull(s, &e, 16);
-	if (errno != 0 || n > UINT32_MAX || e == s ||
-	    strchr(end, *e) == NULL)
-		return -1;
+	if (errno != 0 || n > UINT32_MAX || e == s)
+		return (-1);
+	if (*end == '\0' ? *e != '\0' : *e == '\0' || strchr(end, *e) == NULL)
+		return (-1);
 	*v = (uint32_t)n;
 	*sp = e;
-	return 0;
+	return (0);
 }
 
 int
@@ -238,10 +243,10 @@ hvsim_leaf_parse(const char *arg, struct hvsim_leaf *l)
 		if (i < 3)
 			s++;
 	}
-	return 0;
+	return (0);
 bad:
 	errno = EINVAL;
-	return -1;
+	return (-1);
 }
 
 int
@@ -253,14 +258,14 @@ hvsim_leaves_push(struct hvsim_leaves *ls, const struct hvsim_leaf *l)
 	if (ls->n == ls->cap) {
 		cap = ls->cap ? ls->cap * 2 : 16;
 		if ((v = reallocarray(ls->v, cap, sizeof(*v))) == NULL)
-			return -1;
+			return (-1);
 		ls->v = v;
 		ls->cap = cap;
 	}
 	memmove(ls->v + 1, ls->v, ls->n * sizeof(*ls->v));
 	ls->v[0] = *l;
 	ls->n++;
-	return 0;
+	return (0);
 }
 
 void
@@ -302,7 +307,7 @@ hvsim_leaves_load(struct hvsim_leaves *ls, const char *path, char *err,
 
 	if ((f = fopen(path, "r")) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
+		return (-1);
 	}
 	while (getline(&line, &size, f) != -1) {
 		lineno++;
@@ -344,7 +349,7 @@ hvsim_leaves_load(struct hvsim_leaves *ls, const char *path, char *err,
 out:
 	free(line);
 	fclose(f);
-	return rc;
+	return (rc);
 }
 
 static const struct hvsim_leaf *
@@ -354,11 +359,11 @@ find(const struct hvsim_leaf *v, size_t n, uint32_t leaf, uint32_t sub)
 
 	for (i = 0; i < n; i++)
 		if (v[i].leaf == leaf && !v[i].anysub && v[i].subleaf == sub)
-			return &v[i];
+			return (&v[i]);
 	for (i = 0; i < n; i++)
 		if (v[i].leaf == leaf && v[i].anysub)
-			return &v[i];
-	return NULL;
+			return (&v[i]);
+	return (NULL);
 }
 
 static int
@@ -369,8 +374,8 @@ has_hv_leaf(const struct hvsim_leaves *ls)
 	for (i = 0; i < ls->n; i++)
 		if (ls->v[i].leaf >= HVSIM_HV_FIRST &&
 		    ls->v[i].leaf <= HVSIM_HV_LAST)
-			return 1;
-	return 0;
+			return (1);
+	return (0);
 }
 
 void

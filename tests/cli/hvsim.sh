@@ -213,12 +213,41 @@ for prober in "$P" "$S"; do
 	done
 	run $TO "$H" --profile vmware -- "$prober" null
 	expect "null dereference $n" 139 ""
-	for what in "in 0x80" null; do
+	run $TO "$H" --profile vmware -- "$prober" int3
+	expect "own int3 $n" 133 ""
+	for what in "in 0x80" null int3; do
 		want=$("$prober" handler $what)
 		run $TO "$H" --profile vmware -- "$prober" handler $what
 		expect "handler $what $n" 0 "$want"
 	done
 done
+
+# Every form of port I/O, through QEMU's debug console model.
+io_want='rep outsb rsi+3 rcx=0
+outsb rsi+4
+outsw rsi+6
+std rep outsb rsi-1 rcx=0
+in al,imm8 0x11223344556677e9
+in ax,dx 0x112233445566e9e9
+in eax,dx 0x00000000e9e9e9e9
+rep insb e9e9e9e900 rdi+4 rcx=0
+insl e9e9e9e900 rdi+4'
+for prober in "$P" "$S"; do
+	n=$(basename "$prober")
+	rm -f "$T/con"
+	run $TO "$H" --stats --profile kvm --debugcon "$T/con" -- "$prober" io
+	expect "port io forms $n" 0 "$io_want" "hvsim: cpuid=$(printf '%s' \
+	    "$ERR" | sed -n 's/^hvsim: cpuid=\([0-9]*\) .*/\1/p') io=11"
+	got=$(cat "$T/con" 2>/dev/null)
+	[ "$got" = ABCDEFGDC ] && pass "debugcon output $n" ||
+	    fail "debugcon output $n" "got '$got'"
+	run $TO "$H" --profile kvm -- "$prober" io
+	expect "port io without debugcon $n" 139 ""
+	run $TO "$H" --profile vmware --debugcon "$T/con" -- "$prober" io
+	expect "port io model not in profile $n" 139 ""
+done
+run $TO "$H" --profile tcg --debugcon - -- "$S" io
+expect "debugcon to stderr" 0 "$io_want" "ABCDEFGDC"
 
 # Port I/O a model answers (the VMware backdoor, when compiled in).
 if "$H" --help | grep -q '^model vmware:'; then
@@ -249,9 +278,32 @@ else
 	expect "--trap fault" 0 'hv=1 max=0x40000001 sig="TCGTCGTCGTCG"'
 fi
 
+# Unprivileged, without a seccomp filter: mmap/mprotect are caught by
+# stopping at every system call instead.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	chmod 755 "$T"
+	mkdir "$T/u"
+	cp "$H" "$P" "$T/u/"
+	for what in mmap mprotect thread; do
+		run $TO setpriv --reuid=65534 --regid=65534 --clear-groups \
+		    "$T/u/hvsim" --profile vmware -- "$T/u/hv_cpuid" $what
+		# ptrace may be for root only here (Yama scope 2 or 3).
+		[ "$RC" = 77 ] && { skip "unprivileged $what" "$ERR"; continue; }
+		expect "unprivileged $what" 0 "$(printf '%s\n' "$v" |
+		    case $what in
+		    thread) sed 's/^/thread /; p; s/^thread/main/' ;;
+		    *) sed 's/^/mapped /' ;;
+		    esac)"
+	done
+else
+	skip "unprivileged" "needs root and setpriv to switch to nobody"
+fi
+
 # Command line errors: EX_USAGE (64); a missing program: 127.
 for args in "--bogus -- true" "--profile nope -- true" "--cpuid 1=2 -- true" \
-    "--trap never -- true" "--profile kvm"; do
+    "--cpuid 1=1,2,3 -- true" "--cpuid 1=1,2,3,4x -- true" \
+    "--cpuid 1=1,2,3,100000000 -- true" "--trap never -- true" \
+    "--profile kvm"; do
 	run $TO "$H" $args
 	if [ "$RC" = 64 ] && [ -n "$ERR" ]; then
 		pass "usage: $args"
@@ -262,18 +314,24 @@ done
 run $TO "$H" -- "$T/nonexistent"
 [ "$RC" = 127 ] && pass "missing program" || fail "missing program" "exit $RC"
 
+# The first child of process $1 (procps may be missing: no pgrep).
+child_of() {
+	awk '{ print $1 }' "/proc/$1/task/$1/children" 2>/dev/null
+}
+
 # A stopped program stays stopped until SIGCONT, then finishes.
 "$H" --profile kvm -- sh -c 'kill -STOP $$; echo resumed' >"$T/stop.out" &
 hpid=$!
 state=
 for i in $(seq 100); do
-	cpid=$(pgrep -P $hpid | head -n 1)
+	cpid=$(child_of $hpid)
 	[ -n "$cpid" ] && state=$(awk '{ print $3 }' "/proc/$cpid/stat" \
 	    2>/dev/null)
 	# t: stopped under ptrace; let hvsim turn it into the group-stop.
 	[ "$state" = t ] || [ "$state" = T ] && { sleep 0.5; break; }
 	sleep 0.05
 done
+early=$(cat "$T/stop.out")
 [ -n "$cpid" ] && kill -CONT "$cpid" 2>/dev/null
 for i in $(seq 200); do
 	kill -0 $hpid 2>/dev/null || break
@@ -282,17 +340,19 @@ done
 kill -KILL $hpid 2>/dev/null
 wait $hpid
 rc=$?
-if [ -n "$state" ] && [ $rc = 0 ] && [ "$(cat "$T/stop.out")" = resumed ]; then
+if [ -n "$state" ] && [ -z "$early" ] && [ $rc = 0 ] &&
+    [ "$(cat "$T/stop.out")" = resumed ]; then
 	pass "group stop and continue"
 else
-	fail "group stop and continue" "state '$state', exit $rc"
+	fail "group stop and continue" \
+	    "state '$state', before CONT '$early', exit $rc"
 fi
 
 # SIGTERM to hvsim reaches the program.
 "$H" --profile kvm -- sleep 30 &
 hpid=$!
 for i in $(seq 100); do
-	[ -n "$(pgrep -P $hpid)" ] && break
+	[ -n "$(child_of $hpid)" ] && break
 	sleep 0.05
 done
 sleep 0.1

@@ -1,2 +1,1 @@
-/* hv_cpuid linked statically: no ELF interpreter, no shared libc. */
-#include "hv_cpuid.c"
+hv_cpuid.c
