@@ -4,6 +4,7 @@
 #   make check   install test dependencies (as root), build, run every lane
 #   make SAN=1   the same build with ASan and UBSan, in build-san/
 #   make check LANES="unit cli"   only some lanes (unit cli peer vm)
+#   make install [DESTDIR=... PREFIX=/usr]
 
 BUILD	?= build
 CC	?= cc
@@ -41,7 +42,14 @@ PRELOAD_SRCS	:= $(wildcard tests/preload/*.c sim/preload/*.c)
 PRELOADS	:= $(patsubst %.c,$(BUILD)/%.so,$(notdir $(PRELOAD_SRCS)))
 HEADERS		:= $(wildcard include/*.h include/*/*/*.h lib/*.h lib/*/*.h)
 
-.PHONY: all run check check-vm deps deps-test bench fuzz lint clean
+.PHONY: all run check check-vm deps deps-test bench fuzz lint install clean
+
+PREFIX	?= /usr
+SBINDIR	 = $(PREFIX)/sbin
+LIBDIR	 = $(PREFIX)/lib
+INCDIR	 = $(PREFIX)/include
+MANDIR	 = $(PREFIX)/share/man
+UNITDIR	 = $(PREFIX)/lib/systemd/system
 
 all: $(BUILD)/libpvbus.a $(BUILD)/libpvbus.so \
 	$(CMDS:%=$(BUILD)/%) $(SIMS:%=$(BUILD)/%) $(UNITS) $(HELPERS) $(PRELOADS)
@@ -54,8 +62,10 @@ $(BUILD)/libpvbus.a: $(LIB_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/libpvbus.so.$(SOVER): $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,libpvbus.so.$(SOMAJOR) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/libpvbus.so.$(SOVER): $(LIB_OBJS) lib/libpvbus.map
+	$(CC) -shared -Wl,-soname,libpvbus.so.$(SOMAJOR) \
+	    -Wl,--version-script=lib/libpvbus.map $(LDFLAGS) -o $@ \
+	    $(LIB_OBJS) $(LDLIBS)
 
 $(BUILD)/libpvbus.so: $(BUILD)/libpvbus.so.$(SOVER)
 	ln -sf libpvbus.so.$(SOVER) $(BUILD)/libpvbus.so.$(SOMAJOR)
@@ -124,6 +134,23 @@ bench: all
 
 lint:
 	mandoc -Tlint -Wwarning man/*.[0-9]
+
+# The product: commands, library, headers, manuals, the systemd unit.
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \
+	    $(DESTDIR)$(INCDIR)/dev/pv $(DESTDIR)$(MANDIR)/man4 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	install -m 755 $(BUILD)/hostctl $(BUILD)/pvbusd $(DESTDIR)$(SBINDIR)
+	install -m 644 $(BUILD)/libpvbus.a $(DESTDIR)$(LIBDIR)
+	install -m 755 $(BUILD)/libpvbus.so.$(SOVER) $(DESTDIR)$(LIBDIR)
+	ln -sf libpvbus.so.$(SOVER) $(DESTDIR)$(LIBDIR)/libpvbus.so.$(SOMAJOR)
+	ln -sf libpvbus.so.$(SOVER) $(DESTDIR)$(LIBDIR)/libpvbus.so
+	install -m 644 include/pvbus.h $(DESTDIR)$(INCDIR)
+	install -m 644 include/dev/pv/pvvar.h $(DESTDIR)$(INCDIR)/dev/pv
+	install -m 644 man/pvbus.4 $(DESTDIR)$(MANDIR)/man4
+	install -m 644 man/hostctl.8 man/pvbusd.8 $(DESTDIR)$(MANDIR)/man8
+	sed 's|/usr/sbin/pvbusd|$(SBINDIR)/pvbusd|' dist/pvbusd.service \
+	    > $(DESTDIR)$(UNITDIR)/pvbusd.service
 
 clean:
 	rm -rf build build-san

@@ -40,8 +40,9 @@ struct pvbus_options {
 
 /*
  * Identify the hypervisor interfaces and attach them.  On success *busp holds
- * a bus with zero or more units.  Errors: ENOMEM, or the errno of an
- * unreadable or malformed CPUID dump (EINVAL for bad syntax).
+ * a bus with zero or more units.  Errors: ENOMEM, the errno of a root that
+ * is missing or not a directory (ENOTDIR), or of an unreadable or malformed
+ * CPUID dump (EINVAL for bad syntax).
  */
 int	pvbus_open(struct pvbus **busp, const struct pvbus_options *opts);
 
@@ -90,7 +91,10 @@ struct pvbus_attr {
 	uint64_t		 raw;
 };
 
+/* Number of decoded capabilities of the unit. */
 size_t	pvbus_unit_nattrs(const struct pvbus_unit *unit);
+
+/* Capability n, in the order the interface decodes them; NULL past the end. */
 const struct pvbus_attr *pvbus_unit_attr(const struct pvbus_unit *unit,
 	    size_t n);
 
@@ -102,7 +106,10 @@ struct pvbus_device {
 	char	driver[64];	/* Linux driver bound to it, or "" */
 };
 
+/* Number of paravirtual devices of the unit. */
 size_t	pvbus_unit_ndevices(const struct pvbus_unit *unit);
+
+/* Device n, in sysfs name order within each bus; NULL past the end. */
 const struct pvbus_device *pvbus_unit_device(const struct pvbus_unit *unit,
 	    size_t n);
 
@@ -122,6 +129,12 @@ enum pvbus_store_access pvbus_unit_store_access(const struct pvbus_unit *unit);
 /* Where the store is reached ("/var/lib/hyperv", a socket, a port), or "". */
 const char *pvbus_unit_store_path(const struct pvbus_unit *unit);
 
+/*
+ * Why the unit has no store ("kvp: /var/lib/hyperv: No such file or
+ * directory"), or "" when it has one or its interface offers none.
+ */
+const char *pvbus_unit_store_error(const struct pvbus_unit *unit);
+
 enum pvbus_kvop {
 	PVBUS_KVREAD,
 	PVBUS_KVWRITE
@@ -134,9 +147,12 @@ enum pvbus_kvop {
  * empty.  On a write, VALUE holds the NUL-terminated value to store and may be
  * replaced by what the store echoes (often ""), within VALUELEN bytes.
  * Errors: ENXIO (no such unit or no store), ENOENT (no such key), EINVAL (a
- * key the store cannot take), EACCES/EPERM (refused by the host), EIO (the
- * host side failed or answered malformed), ERANGE, E2BIG (value too large for
- * the store), EROFS (read-only store or key).
+ * key the store cannot take), ENAMETOOLONG (a key longer than the store
+ * takes), EOPNOTSUPP (a listing the store cannot make), EACCES/EPERM
+ * (refused by the host), ENOSPC (the host's quota), EIO (the host side
+ * failed or answered malformed), ETIMEDOUT (the host did not answer),
+ * ERANGE, E2BIG (value too large for the store), EROFS (read-only store or
+ * key).
  */
 int	pvbus_kvop(struct pvbus *bus, size_t unit, enum pvbus_kvop op,
 	    const char *key, char *value, size_t valuelen);

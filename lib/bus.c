@@ -119,12 +119,19 @@ pv_attach(struct pv_unit *unit)
 	if (unit->hv->devices != NULL)
 		unit->hv->devices(unit);
 	for (i = 0; i < 3 && (store = unit->hv->stores[i]) != NULL; i++) {
+		int error;
+
 		unit->store_access = PVBUS_STORE_RW;
 		unit->store_path[0] = '\0';
-		if (store->attach(unit) == 0) {
+		if ((error = store->attach(unit)) == 0) {
 			unit->store = store;
+			unit->store_error[0] = '\0';
 			return;
 		}
+		snprintf(unit->store_error, sizeof(unit->store_error),
+		    "%s: %s%s%s", store->name, unit->store_path,
+		    unit->store_path[0] != '\0' ? ": " : "", strerror(error));
+		unit->store_path[0] = '\0';
 		unit->store_state = NULL;
 	}
 	unit->store_access = PVBUS_STORE_NONE;
@@ -271,6 +278,12 @@ const char *
 pvbus_unit_store_path(const struct pvbus_unit *u)
 {
 	return (UNIT(u)->store_path);
+}
+
+const char *
+pvbus_unit_store_error(const struct pvbus_unit *u)
+{
+	return (UNIT(u)->store ? "" : UNIT(u)->store_error);
 }
 
 int

@@ -28,6 +28,14 @@ pv_platform_init(struct pv_platform *plat, const char *root,
 	int fd, error;
 
 	memset(plat, 0, sizeof(*plat));
+	if (root != NULL) {
+		struct stat st;
+
+		if (stat(root, &st) == -1)
+			return (errno);
+		if (!S_ISDIR(st.st_mode))
+			return (ENOTDIR);
+	}
 	if (root != NULL && strcmp(root, "/") != 0) {
 		if (strlcpy(plat->root, root, sizeof(plat->root)) >=
 		    sizeof(plat->root))

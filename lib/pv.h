@@ -75,7 +75,11 @@ struct pv_unit;
 /* An information store driver: one per protocol. */
 struct pv_store_ops {
 	const char	*name;
-	/* Attach to the unit if the store is reachable: 0, or an errno. */
+	/*
+	 * Attach to the unit if the store is reachable: 0, or an errno with
+	 * store_path naming what was looked for (the bus says why in
+	 * store_error).
+	 */
 	int		(*attach)(struct pv_unit *);
 	/* As pvbus_kvop(); the bus has checked the unit and lengths. */
 	int		(*kvop)(struct pv_unit *, enum pvbus_kvop, const char *key,
@@ -99,7 +103,7 @@ struct pv_unit {
 	struct pvbus			*bus;
 	const struct pv_platform	*plat;
 	size_t				 index;
-	char				 name[16];
+	char				 name[32];
 	const struct pv_hv_ops		*hv;
 	uint32_t			 base;
 	uint32_t			 maxleaf;
@@ -113,6 +117,7 @@ struct pv_unit {
 	void				*store_state;
 	enum pvbus_store_access		 store_access;
 	char				 store_path[PATH_MAX];
+	char				 store_error[PATH_MAX + 64];
 };
 
 struct pvbus {

@@ -145,30 +145,12 @@ int	pv_vmw_rpci_result(const char *reply, size_t len, const char **text,
 int	pv_guestinfo_op(const struct pv_vmw_transport *t, enum pvbus_kvop op,
 	    const char *key, char *value, size_t valuelen);
 
-/*
- * The store of a unit: its transport, the GETVERSION answer, and the value
- * a read refused with ERANGE, kept for the retry with a larger buffer that
- * follows (hostctl doubles its buffer from 4 KiB): a retry of the same key
- * within PV_GUESTINFO_KEEP_MS is answered from it, once, so a large value
- * costs one exchange and every retry sees the same value.
- */
-#define PV_GUESTINFO_KEEP_MS	1000
-
+/* The store of a unit: its transport and the GETVERSION answer. */
 struct pv_guestinfo {
 	const struct pv_vmw_transport	*t;
 	uint32_t			 version;
 	uint32_t			 type;
-	char				*kept_key;
-	char				*kept_value;
-	uint64_t			 kept_at;	/* CLOCK_MONOTONIC, ms */
 };
-
-/* As pv_guestinfo_op(), with the retry after ERANGE answered from GI. */
-int	pv_guestinfo_kvop_state(struct pv_guestinfo *gi, enum pvbus_kvop op,
-	    const char *key, char *value, size_t valuelen);
-
-/* Forget the kept value. */
-void	pv_guestinfo_forget(struct pv_guestinfo *gi);
 
 /* Whether KEY can be sent: 0, EINVAL, EOPNOTSUPP (a listing) on a read. */
 int	pv_guestinfo_check_key(const char *key, enum pvbus_kvop op);

@@ -31,6 +31,16 @@ struct bus_handle {
 	struct pvbus_options opts;
 };
 
+/* An output file hostctl created, removed again if no result comes. */
+static const char *out_created;
+
+static void
+out_cleanup(void)
+{
+	if (out_created != NULL)
+		unlink(out_created);
+}
+
 static void __attribute__((noreturn))
 usage(void)
 {
@@ -40,32 +50,51 @@ usage(void)
 	exit(1);
 }
 
-/* "/dev/pvbus3" and "pvbus3" name unit 3 of the in-process bus. */
+/* "/dev/pvbus3" names unit 3 of the in-process bus; nothing else does. */
 static int
 unit_number(const char *path, size_t *unit)
 {
-	const char *base, *p;
+	static const char prefix[] = "/dev/pvbus";
+	const char *p = path + sizeof(prefix) - 1;
 	char *end;
 	unsigned long n;
 
-	base = (p = strrchr(path, '/')) ? p + 1 : path;
-	if (strncmp(base, "pvbus", 5) != 0 || base[5] < '0' || base[5] > '9')
+	if (strncmp(path, prefix, sizeof(prefix) - 1) != 0 ||
+	    *p < '0' || *p > '9' || (*p == '0' && p[1] != '\0'))
 		return (-1);
 	errno = 0;
-	n = strtoul(base + 5, &end, 10);
+	n = strtoul(p, &end, 10);
 	if (errno != 0 || *end != '\0')
 		return (-1);
 	*unit = n;
 	return (0);
 }
 
-/* Whether PATH names a device (pvbusd's) rather than the library's unit. */
+/*
+ * Whether to open PATH as it is (pvbusd's device, or any other file, whose
+ * ioctl then fails as on OpenBSD) rather than use the library's unit: a
+ * /dev/pvbusN that is not a character device is the library's.
+ */
 static int
 is_device(const char *path)
 {
 	struct stat st;
+	size_t unit;
 
+	if (unit_number(path, &unit) == -1)
+		return (1);
 	return (stat(path, &st) == 0 && S_ISCHR(st.st_mode));
+}
+
+/* A root prefix must be a directory. */
+static int
+root_check(const char *root)
+{
+	struct stat st;
+
+	if (stat(root, &st) == -1)
+		return (errno);
+	return (S_ISDIR(st.st_mode) ? 0 : ENOTDIR);
 }
 
 /*
@@ -209,6 +238,8 @@ main(int argc, char *argv[])
 	int ch, error, qflag = 0, tflag = 0, lflag = 0, jflag = 0;
 	int inprocess = 0, outfd = -1;
 
+	/* getopt(3) names the program in its messages as usage() does. */
+	argv[0] = (char *)getprogname();
 	while ((ch = getopt(argc, argv, "C:f:i:jlo:qr:t")) != -1) {
 		switch (ch) {
 		case 'C':
@@ -247,16 +278,25 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
-	if (jflag && !lflag && !tflag)
+	/* -l and -t take no key; OpenBSD's -t ignores one, as here. */
+	if ((jflag && !lflag && !tflag) || (lflag && (tflag || argc > 0)))
 		usage();
+	if (h.opts.root != NULL && (error = root_check(h.opts.root)) != 0) {
+		errno = error;
+		err(1, "%s", h.opts.root);
+	}
 
 	/*
 	 * Open the output now, so that a bad path fails before the host is
 	 * asked anything, but truncate it only when there is a result.
 	 */
 	if (out != NULL && strcmp("-", out) != 0) {
-		if ((outfd = open(out, O_WRONLY | O_CREAT | O_CLOEXEC,
-		    0666)) == -1)
+		if ((outfd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0666)) != -1) {
+			out_created = out;
+			atexit(out_cleanup);
+		} else if (errno != EEXIST || (outfd = open(out,
+		    O_WRONLY | O_CLOEXEC)) == -1)
 			err(1, "fopen: %s", out);
 		if ((outfp = fdopen(outfd, "w")) == NULL)
 			err(1, "fdopen: %s", out);
@@ -328,15 +368,24 @@ main(int argc, char *argv[])
 		}
 		error = bus_ioctl(&h, cmd, &pvr, 1);
 	} else {
-		/* Start small and double the buffer while the value is larger. */
-		for (pvr.pvr_valuelen = KVBUFSZ;;
-		    pvr.pvr_valuelen *= 2) {
+		/*
+		 * Through a device, start small and double the buffer while
+		 * the value is larger.  In process no kernel memory is at
+		 * stake, and each retry would ask the host again: take the
+		 * largest buffer at once.
+		 */
+		for (pvr.pvr_valuelen = h.fd == -1 ? PVBUS_KVOP_MAXSIZE :
+		    KVBUFSZ;; pvr.pvr_valuelen *= 2) {
 			error = bus_ioctl(&h, cmd, &pvr, 0);
 			if (error != ERANGE ||
 			    pvr.pvr_valuelen >= PVBUS_KVOP_MAXSIZE)
 				break;
 		}
 	}
+	if (error == ENXIO && h.bus != NULL &&
+	    pvbus_unit_store_error(pvbus_unit(h.bus, h.unit))[0] != '\0')
+		errx(1, "ioctl: %s (%s)", strerror(error),
+		    pvbus_unit_store_error(pvbus_unit(h.bus, h.unit)));
 	if (error != 0) {
 		errno = error;
 		err(1, "ioctl");
@@ -358,6 +407,7 @@ main(int argc, char *argv[])
  done:
 	if (fflush(outfp) == EOF)
 		err(1, "%s", out ? out : "stdout");
+	out_created = NULL;
 	if (outfp != stdout)
 		fclose(outfp);
 	bus_close(&h);

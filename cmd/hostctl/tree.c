@@ -96,6 +96,8 @@ text_unit(FILE *fp, const struct pvbus_unit *u)
 	    access_names[pvbus_unit_store_access(u)]);
 	if (pvbus_unit_store_path(u)[0] != '\0')
 		fprintf(fp, ", %s", pvbus_unit_store_path(u));
+	if (pvbus_unit_store_error(u)[0] != '\0')
+		fprintf(fp, " (%s)", pvbus_unit_store_error(u));
 	fputc('\n', fp);
 }
 
@@ -186,6 +188,7 @@ json_unit(FILE *fp, const struct pvbus_unit *u)
 		fputs("null", fp);
 	json_member(fp, "access", access_names[pvbus_unit_store_access(u)], 1);
 	json_member(fp, "path", pvbus_unit_store_path(u), 1);
+	json_member(fp, "error", pvbus_unit_store_error(u), 1);
 	fputs("}}", fp);
 }
 

@@ -541,7 +541,8 @@ fwcfg_attach(struct pv_unit *unit)
 		    st->dma ? ", dma 0x514" : "");
 	} else {
 		free(st);
-		return (ENXIO);
+		strlcpy(unit->store_path, FWCFG_SYSFS, sizeof(unit->store_path));
+		return (ENOENT);
 	}
 	unit->store_state = st;
 	unit->store_access = PVBUS_STORE_RO;

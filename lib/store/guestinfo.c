@@ -28,9 +28,8 @@
  *	ERANGE		the value does not fit VALUELEN with its NUL
  *	ENOMEM
  *
- * A read refused with ERANGE keeps the value it received for the retry
- * with a larger buffer (see struct pv_guestinfo), so hostctl's doubling
- * buffer costs the host one exchange, not five.
+ * Every read asks the host: a read refused with ERANGE keeps nothing, so
+ * a retry with a larger buffer sees the host's value of that moment.
  *
  * The store attaches only to a VMware interface (CPUID signature) whose
  * backdoor answers GETVERSION in a child process (QEMU's vmport answers it
@@ -41,7 +40,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "pv.h"
 #include "store/stores.h"
@@ -70,10 +68,9 @@ pv_guestinfo_check_key(const char *key, enum pvbus_kvop op)
 	return (0);
 }
 
-/* One exchange; on ERANGE *KEEP (if asked) receives a copy of the value. */
-static int
-pv_guestinfo_exchange(const struct pv_vmw_transport *t, enum pvbus_kvop op,
-    const char *key, char *value, size_t valuelen, char **keep)
+int
+pv_guestinfo_op(const struct pv_vmw_transport *t, enum pvbus_kvop op,
+    const char *key, char *value, size_t valuelen)
 {
 	const char *text;
 	char *msg, *reply;
@@ -113,14 +110,9 @@ pv_guestinfo_exchange(const struct pv_vmw_transport *t, enum pvbus_kvop op,
 	if (error == 0) {
 		if (op == PVBUS_KVWRITE)
 			value[0] = '\0';	/* VMware echoes nothing */
-		else if (textlen >= valuelen) {
+		else if (textlen >= valuelen)
 			error = ERANGE;
-			if (keep != NULL && (*keep = malloc(textlen + 1)) !=
-			    NULL) {
-				memcpy(*keep, text, textlen);
-				(*keep)[textlen] = '\0';
-			}
-		} else {
+		else {
 			memcpy(value, text, textlen);
 			value[textlen] = '\0';
 		}
@@ -129,64 +121,6 @@ pv_guestinfo_exchange(const struct pv_vmw_transport *t, enum pvbus_kvop op,
 		value[0] = '\0';
 	free(msg);
 	free(reply);
-	return (error);
-}
-
-int
-pv_guestinfo_op(const struct pv_vmw_transport *t, enum pvbus_kvop op,
-    const char *key, char *value, size_t valuelen)
-{
-	return (pv_guestinfo_exchange(t, op, key, value, valuelen, NULL));
-}
-
-static uint64_t
-pv_guestinfo_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-void
-pv_guestinfo_forget(struct pv_guestinfo *gi)
-{
-	free(gi->kept_key);
-	free(gi->kept_value);
-	gi->kept_key = gi->kept_value = NULL;
-}
-
-int
-pv_guestinfo_kvop_state(struct pv_guestinfo *gi, enum pvbus_kvop op,
-    const char *key, char *value, size_t valuelen)
-{
-	char *keep = NULL;
-	size_t len;
-	int error;
-
-	if (gi->kept_key != NULL && op == PVBUS_KVREAD &&
-	    strcmp(gi->kept_key, key) == 0 &&
-	    pv_guestinfo_now() - gi->kept_at <= PV_GUESTINFO_KEEP_MS) {
-		len = strlen(gi->kept_value);
-		if (len >= valuelen) {
-			value[0] = '\0';
-			return (ERANGE);	/* kept for a larger buffer */
-		}
-		memcpy(value, gi->kept_value, len + 1);
-		pv_guestinfo_forget(gi);
-		return (0);
-	}
-	pv_guestinfo_forget(gi);
-	error = pv_guestinfo_exchange(gi->t, op, key, value, valuelen, &keep);
-	if (error == ERANGE && keep != NULL) {
-		if ((gi->kept_key = strdup(key)) == NULL) {
-			free(keep);
-			return (error);
-		}
-		gi->kept_value = keep;
-		gi->kept_at = pv_guestinfo_now();
-	} else
-		free(keep);
 	return (error);
 }
 
@@ -202,6 +136,9 @@ pv_guestinfo_attach(struct pv_unit *unit)
 	uint32_t version, type;
 	int error;
 
+	snprintf(unit->store_path, sizeof(unit->store_path),
+	    "backdoor port 0x%x", PV_BD_PORT);
+	/* A dump describes another machine: its backdoor is not here. */
 	if (!pv_cpuid_is_live(unit->plat))
 		return (ENODEV);
 	if (memcmp(unit->signature, "VMwareVMware", PV_SIGLEN) != 0)
@@ -230,15 +167,14 @@ static int
 pv_guestinfo_kvop(struct pv_unit *unit, enum pvbus_kvop op, const char *key,
     char *value, size_t valuelen)
 {
-	return (pv_guestinfo_kvop_state(unit->store_state, op, key, value,
-	    valuelen));
+	struct pv_guestinfo *gi = unit->store_state;
+
+	return (pv_guestinfo_op(gi->t, op, key, value, valuelen));
 }
 
 static void
 pv_guestinfo_detach(struct pv_unit *unit)
 {
-	if (unit->store_state != NULL)
-		pv_guestinfo_forget(unit->store_state);
 	free(unit->store_state);
 	unit->store_state = NULL;
 }

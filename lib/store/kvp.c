@@ -624,10 +624,8 @@ kvp_attach(struct pv_unit *unit)
 		if (pv_access(unit->plat, path, F_OK) == 0)
 			found = 1;
 	}
-	if (!found) {
-		unit->store_path[0] = '\0';
-		return (ENOENT);
-	}
+	if (!found)
+		return (ENOENT);	/* store_path says where it looked */
 	kvp_pool_path(unit, KVP_POOL_GUEST, path, sizeof(path));
 	error = pv_access(unit->plat, path, W_OK);
 	if (error == ENOENT)

@@ -97,6 +97,9 @@ xs_store_attach(struct pv_unit *unit)
 		return (ENAMETOOLONG);
 	}
 	if ((error = xs_store_connect(unit, s)) != 0) {
+		snprintf(unit->store_path, sizeof(unit->store_path), "%s",
+		    s->env_path[0] != '\0' ? s->env_path :
+		    XS_SOCKET_PATH ", " XS_XENBUS_DEV ", " XS_XENBUS_PROC);
 		free(s);
 		return (error);
 	}

@@ -834,18 +834,41 @@ usage_error(const char *fmt, const char *arg)
 	exit(EX_USAGE);
 }
 
+/* A model's option is an error unless the profile enables the model. */
+static void
+check_model_options(const struct option *longopts,
+    const struct hvsim_model **owner, const char *given)
+{
+	char msg[256];
+	size_t i;
+
+	for (i = NOWN; longopts[i].name != NULL; i++) {
+		if (!given[i] || hvsim_profile_has_model(S.cpu.profile,
+		    owner[i]->name))
+			continue;
+		snprintf(msg, sizeof(msg), "--%s: profile %s does not enable "
+		    "the %s model", longopts[i].name, S.cpu.profile->name,
+		    owner[i]->name);
+		usage_error("%s", msg);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
 	const struct hvsim_model **owner;
 	struct option *longopts;
 	struct hvsim_leaf l;
-	char err[512];
+	char err[512], *given;
 	int c, idx, st;
 	size_t i;
 
 	S.cpu.profile = hvsim_profile_find("none");
 	longopts = build_options(&owner);
+	for (i = 0; longopts[i].name != NULL; i++)
+		;
+	if ((given = calloc(i, 1)) == NULL)
+		die(EX_OSERR, "%s", strerror(errno));
 	for (;;) {
 		idx = -1;
 		if ((c = getopt_long(argc, argv, "+h", longopts, &idx)) == -1)
@@ -854,6 +877,7 @@ main(int argc, char *argv[])
 			if (owner[idx]->option == NULL ||
 			    owner[idx]->option(c, optarg) == -1)
 				exit(EX_USAGE);
+			given[idx] = 1;
 			continue;
 		}
 		switch (c) {
@@ -898,6 +922,8 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc == 0)
 		usage_error("%s", "no program given");
+	check_model_options(longopts, owner, given);
+	free(given);
 	free(longopts);
 	free(owner);
 

@@ -10,6 +10,8 @@
 #include <sys/random.h>
 #include <sys/time.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,8 +171,13 @@ vmw_load(void)
 	size_t klen, vlen;
 	int c, rc = -1;
 
-	if ((f = fopen(vmw.state, "r")) == NULL)
-		return (errno == ENOENT ? 0 : -1);
+	if ((f = fopen(vmw.state, "re")) == NULL) {
+		if (errno == ENOENT)
+			return (0);
+		fprintf(stderr, "hvsim: vmware: %s: %s\n", vmw.state,
+		    strerror(errno));
+		return (-1);
+	}
 	{
 		char hdr[sizeof(VMW_STATE_MAGIC)];
 
@@ -204,19 +211,46 @@ vmw_load(void)
 	return (rc);
 }
 
+/* The temporary file a save writes first, then renames over the state. */
+static int
+vmw_tmpname(char *buf, size_t len)
+{
+	if ((size_t)snprintf(buf, len, "%s.%d.tmp", vmw.state,
+	    (int)getpid()) >= len) {
+		errno = ENAMETOOLONG;
+		fprintf(stderr, "hvsim: vmware: cannot save %s: %s\n",
+		    vmw.state, strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
 static int
 vmw_save(void)
 {
-	char tmp[4096];
+	char tmp[PATH_MAX];
+	const char *what;
 	FILE *f;
 	size_t i;
-	int ok;
+	int ok, fd, saved;
 
 	if (vmw.state == NULL)
 		return (0);
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%d.tmp", vmw.state,
-	    (int)getpid()) >= sizeof(tmp) || (f = fopen(tmp, "w")) == NULL)
+	if (vmw_tmpname(tmp, sizeof(tmp)) == -1)
 		return (-1);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0666)) == -1 || (f = fdopen(fd, "w")) == NULL) {
+		saved = errno;
+		if (fd != -1) {
+			close(fd);
+			unlink(tmp);
+		}
+		fprintf(stderr, "hvsim: vmware: cannot save %s: %s: %s\n",
+		    vmw.state, tmp, strerror(saved));
+		errno = saved;
+		return (-1);
+	}
+	errno = 0;
 	ok = fputs(VMW_STATE_MAGIC, f) != EOF;
 	for (i = 0; ok && i < vmw.nentries; i++) {
 		const struct vmw_entry *e = &vmw.table[i];
@@ -226,12 +260,115 @@ vmw_save(void)
 		    fwrite(e->value, 1, e->vlen, f) == e->vlen &&
 		    fputc('\n', f) != EOF;
 	}
-	if (fclose(f) != 0 || !ok || rename(tmp, vmw.state) != 0) {
+	saved = errno != 0 ? errno : EIO;
+	what = tmp;
+	if (fclose(f) != 0 && ok) {
+		ok = 0;
+		saved = errno;
+	}
+	if (ok && rename(tmp, vmw.state) != 0) {
+		ok = 0;
+		saved = errno;
+		what = vmw.state;
+	}
+	if (!ok) {
 		unlink(tmp);
-		fprintf(stderr, "hvsim: vmware: cannot save %s\n", vmw.state);
+		fprintf(stderr, "hvsim: vmware: cannot save %s: %s: %s\n",
+		    vmw.state, what, strerror(saved));
+		errno = saved;
 		return (-1);
 	}
 	return (0);
+}
+
+/*
+ * Set KEY and save the table; if the save fails, the table is left as it
+ * was, so that the host's memory and its file agree.
+ */
+static int
+vmw_set_saved(const char *key, size_t klen, const void *value, size_t vlen)
+{
+	struct vmw_entry *e, *t;
+	unsigned char *v, *oldv;
+	size_t oldlen;
+
+	if ((v = malloc(vlen + 1)) == NULL)
+		return (-1);
+	memcpy(v, value, vlen);
+	v[vlen] = '\0';
+	if ((e = vmw_lookup(key, klen)) != NULL) {
+		oldv = e->value;
+		oldlen = e->vlen;
+		e->value = v;
+		e->vlen = vlen;
+		if (vmw_save() != 0) {
+			e->value = oldv;
+			e->vlen = oldlen;
+			free(v);
+			return (-1);
+		}
+		free(oldv);
+		return (0);
+	}
+	t = reallocarray(vmw.table, vmw.nentries + 1, sizeof(*t));
+	if (t == NULL) {
+		free(v);
+		return (-1);
+	}
+	vmw.table = t;
+	e = &t[vmw.nentries];
+	if ((e->key = strndup(key, klen)) == NULL) {
+		free(v);
+		return (-1);
+	}
+	e->value = v;
+	e->vlen = vlen;
+	vmw.nentries++;
+	if (vmw_save() != 0) {
+		vmw.nentries--;
+		free(e->key);
+		free(e->value);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Whether a state file can be saved where it is to be: the temporary file
+ * is created and removed, before the program starts.
+ */
+static int
+vmw_check_state(void)
+{
+	char tmp[PATH_MAX];
+	int fd;
+
+	if (vmw_tmpname(tmp, sizeof(tmp)) == -1)
+		return (-1);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0666)) == -1) {
+		fprintf(stderr, "hvsim: vmware: --state %s cannot be saved: "
+		    "%s: %s\n", vmw.state, tmp, strerror(errno));
+		return (-1);
+	}
+	close(fd);
+	unlink(tmp);
+	return (0);
+}
+
+/* A key as --guestinfo takes it: not empty, no space or control byte. */
+static int
+vmw_key_ok(const char *key, size_t klen)
+{
+	size_t i;
+
+	if (klen == 0)
+		return (0);
+	for (i = 0; i < klen; i++)
+		if ((unsigned char)key[i] <= ' ' ||
+		    (unsigned char)key[i] == 0x7f)
+			return (0);
+	return (1);
 }
 
 static int
@@ -247,8 +384,21 @@ vmw_option(int val, const char *arg)
 		vmw.state = arg;
 		return (0);
 	case OPT_GUESTINFO:
-		if ((eq = strchr(arg, '=')) == NULL || eq == arg) {
+		if ((eq = strchr(arg, '=')) == NULL) {
 			fprintf(stderr, "hvsim: --guestinfo wants KEY=VALUE\n");
+			return (-1);
+		}
+		if (!vmw_key_ok(arg, eq - arg)) {
+			fprintf(stderr, "hvsim: --guestinfo: bad key \"");
+			for (i = 0; arg + i < eq; i++)
+				if ((unsigned char)arg[i] < ' ' ||
+				    (unsigned char)arg[i] == 0x7f)
+					fprintf(stderr, "\\x%02x",
+					    (unsigned char)arg[i]);
+				else
+					fputc(arg[i], stderr);
+			fprintf(stderr, "\": a key is not empty and has no "
+			    "space or control character\n");
 			return (-1);
 		}
 		if (vmw_set(arg, eq - arg, eq + 1, strlen(eq + 1)) != 0) {
@@ -306,6 +456,8 @@ vmw_init(void)
 
 	if (vmw.state == NULL)
 		return (0);
+	if (vmw_check_state() == -1)
+		return (-1);
 	vmw.table = NULL;
 	vmw.nentries = 0;
 	rc = vmw_load();
@@ -410,11 +562,13 @@ vmw_rpci(struct vmw_chan *ch, const char *msg, size_t len)
 		    memcmp(arg, PREFIX, strlen(PREFIX)) != 0 ||
 		    memchr(arg, '\0', val - arg) != NULL)
 			vmw_reply(ch, "0 Invalid key", NULL, 0);
-		else if (vmw_set(arg, val - arg, val + 1,
-		    arg + alen - val - 1) != 0 || vmw_save() != 0)
-			vmw_reply(ch, "0 Out of memory", NULL, 0);
-		else
+		else if (vmw_set_saved(arg, val - arg, val + 1,
+		    arg + alen - val - 1) == 0)
 			vmw_reply(ch, "1 ", NULL, 0);
+		else if (vmw.state != NULL && errno != ENOMEM)
+			vmw_reply(ch, "0 Cannot save guestinfo", NULL, 0);
+		else
+			vmw_reply(ch, "0 Out of memory", NULL, 0);
 	} else if (IS("log") || IS("tools.set.version") ||
 	    (cmdlen > 17 && memcmp(msg, "tools.capability.", 17) == 0))
 		vmw_reply(ch, "1 ", NULL, 0);

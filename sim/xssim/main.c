@@ -1,12 +1,14 @@
 /*
- * xssim: a XenStore server on a Unix socket, for tests.
+ * xssim: a XenStore server on a Unix socket or a pseudo-terminal, for tests.
  *
- *	xssim --socket PATH [--domid N] [--entry-nb N] [--entry-size N]
- *	    [--watch-nb N] [--transaction N] [--perm-nb N]
+ *	xssim [--socket PATH] [--pty LINK] [--domid N] [--entry-nb N]
+ *	    [--entry-size N] [--watch-nb N] [--transaction N] [--perm-nb N]
  *
- * Every connection is domain N (0, the default, is privileged).  The store
+ * Every connection is domain N (0, the default, is privileged).  With --pty,
+ * one more connection is served on a pseudo-terminal in raw mode, LINK a
+ * symbolic link to its slave: a stand-in for /dev/xen/xenbus.  The store
  * starts with the tree a domU of a libxl host sees.  SIGTERM or SIGINT end
- * it; the socket is removed.
+ * it; the socket and the link are removed.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bsd/string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "xssim.h"
@@ -162,8 +165,9 @@ xss_tx_free(struct xss_tx *tx)
 	free(tx);
 }
 
+/* Forget the watches and transactions of CONN. */
 static void
-conn_free(struct xss_conn *conn)
+conn_clear(struct xss_conn *conn)
 {
 	struct xss_watch *w;
 	struct xss_tx *tx;
@@ -174,13 +178,51 @@ conn_free(struct xss_conn *conn)
 		free(w->token);
 		free(w);
 	}
+	conn->nwatches = 0;
 	while ((tx = conn->txs) != NULL) {
 		conn->txs = tx->next;
 		xss_tx_free(tx);
 	}
+	conn->ntxs = 0;
+}
+
+static void
+conn_free(struct xss_conn *conn)
+{
+	conn_clear(conn);
 	close(conn->fd);
 	free(conn->out);
 	free(conn);
+}
+
+static struct xss_conn *
+conn_new(struct xss *s, int fd)
+{
+	struct xss_conn *conn;
+
+	if ((conn = calloc(1, sizeof(*conn))) == NULL)
+		return (NULL);
+	conn->fd = fd;
+	xs_reader_init(&conn->rd);
+	conn->next = s->conns;
+	s->conns = conn;
+	return (conn);
+}
+
+/*
+ * The pseudo-terminal cannot be closed and opened again at the same name:
+ * a dropped connection starts afresh on it instead, with nothing queued
+ * either way.  SLAVE is xssim's own descriptor of the slave side.
+ */
+static void
+conn_reset(struct xss_conn *conn, int slave)
+{
+	conn_clear(conn);
+	conn->outlen = 0;
+	xs_reader_init(&conn->rd);
+	tcflush(conn->fd, TCIFLUSH);
+	tcflush(slave, TCIFLUSH);
+	conn->dead = 0;
 }
 
 /* The tree a libxl host gives domain N, and dom0's part of it. */
@@ -297,6 +339,53 @@ listen_on(const char *path)
 	return (fd);
 }
 
+/*
+ * A pseudo-terminal for LINK: the master is returned, non-blocking; the
+ * slave, in raw mode, is kept open in *SLAVEP so that the master never
+ * sees a hangup between clients.
+ */
+static int
+open_pty(const char *link, int *slavep)
+{
+	struct termios tio;
+	char name[64];
+	int mfd, sfd = -1;
+
+	if ((mfd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1) {
+		perror("xssim: posix_openpt");
+		return (-1);
+	}
+	if (grantpt(mfd) == -1 || unlockpt(mfd) == -1 ||
+	    ptsname_r(mfd, name, sizeof(name)) != 0) {
+		perror("xssim: pseudo-terminal");
+		goto fail;
+	}
+	if ((sfd = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1 ||
+	    tcgetattr(sfd, &tio) == -1) {
+		fprintf(stderr, "xssim: %s: %s\n", name, strerror(errno));
+		goto fail;
+	}
+	/* No line discipline may touch the bytes: no echo, no CR/NL. */
+	cfmakeraw(&tio);
+	if (tcsetattr(sfd, TCSANOW, &tio) == -1 ||
+	    fcntl(mfd, F_SETFL, fcntl(mfd, F_GETFL) | O_NONBLOCK) == -1) {
+		fprintf(stderr, "xssim: %s: %s\n", name, strerror(errno));
+		goto fail;
+	}
+	unlink(link);
+	if (symlink(name, link) == -1) {
+		fprintf(stderr, "xssim: %s: %s\n", link, strerror(errno));
+		goto fail;
+	}
+	*slavep = sfd;
+	return (mfd);
+ fail:
+	if (sfd != -1)
+		close(sfd);
+	close(mfd);
+	return (-1);
+}
+
 static void
 conn_input(struct xss *s, struct xss_conn *conn)
 {
@@ -330,8 +419,11 @@ conn_output(struct xss_conn *conn)
 {
 	ssize_t n;
 
-	n = send(conn->fd, conn->out, conn->outlen,
-	    MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (conn->tty)
+		n = write(conn->fd, conn->out, conn->outlen);
+	else
+		n = send(conn->fd, conn->out, conn->outlen,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n == -1) {
 		if (errno != EINTR && errno != EAGAIN)
 			conn->dead = 1;
@@ -344,9 +436,10 @@ conn_output(struct xss_conn *conn)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: xssim --socket path [--domid n] "
-	    "[--entry-nb n] [--entry-size n]\n"
-	    "             [--watch-nb n] [--transaction n] [--perm-nb n]\n");
+	fprintf(stderr, "usage: xssim [--socket path] [--pty link] "
+	    "[--domid n] [--entry-nb n]\n"
+	    "             [--entry-size n] [--watch-nb n] [--transaction n] "
+	    "[--perm-nb n]\n");
 	exit(2);
 }
 
@@ -370,6 +463,7 @@ main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
+		{ "pty", required_argument, NULL, 'p' },
 		{ "domid", required_argument, NULL, 'd' },
 		{ "entry-nb", required_argument, NULL, 'E' },
 		{ "entry-size", required_argument, NULL, 'S' },
@@ -385,14 +479,17 @@ main(int argc, char *argv[])
 	struct pollfd *pfd = NULL;
 	struct sigaction sa;
 	sigset_t block, orig;
-	const char *path = NULL;
+	const char *path = NULL, *link = NULL;
 	size_t nconn, i;
-	int ch, lfd, fd;
+	int ch, lfd = -1, fd, slave = -1;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			path = optarg;
+			break;
+		case 'p':
+			link = optarg;
 			break;
 		case 'd':
 			s.domid = number(optarg, 0x7fef);
@@ -416,14 +513,30 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
-	if (path == NULL || optind != argc)
+	if ((path == NULL && link == NULL) || optind != argc)
 		usage();
 	if (seed_tree(&s) != 0) {
 		fprintf(stderr, "xssim: cannot build the tree\n");
 		return (1);
 	}
-	if ((lfd = listen_on(path)) == -1)
+	if (path != NULL && (lfd = listen_on(path)) == -1)
 		return (1);
+	if (link != NULL) {
+		if ((fd = open_pty(link, &slave)) == -1 ||
+		    (conn = conn_new(&s, fd)) == NULL) {
+			if (fd != -1) {
+				close(fd);
+				close(slave);
+				unlink(link);
+			}
+			if (lfd != -1) {
+				close(lfd);
+				unlink(path);
+			}
+			return (1);
+		}
+		conn->tty = 1;
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -467,6 +580,8 @@ main(int argc, char *argv[])
 		for (pp = &s.conns; (conn = *pp) != NULL;) {
 			if (!conn->dead && conn->outlen > 0)
 				conn_output(conn);
+			if (conn->dead && conn->tty)
+				conn_reset(conn, slave);
 			if (conn->dead) {
 				*pp = conn->next;
 				conn_free(conn);
@@ -477,14 +592,8 @@ main(int argc, char *argv[])
 			fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 			if (fd == -1)
 				continue;
-			if ((conn = calloc(1, sizeof(*conn))) == NULL) {
+			if (conn_new(&s, fd) == NULL)
 				close(fd);
-				continue;
-			}
-			conn->fd = fd;
-			xs_reader_init(&conn->rd);
-			conn->next = s.conns;
-			s.conns = conn;
 		}
 	}
 	free(pfd);
@@ -493,7 +602,13 @@ main(int argc, char *argv[])
 		conn_free(conn);
 	}
 	xss_node_free(s.root);
-	close(lfd);
-	unlink(path);
+	if (lfd != -1) {
+		close(lfd);
+		unlink(path);
+	}
+	if (link != NULL) {
+		close(slave);
+		unlink(link);
+	}
 	return (0);
 }

@@ -1,7 +1,8 @@
 /*
- * xssim: a XenStore server for tests.  Every connection on its socket is
- * domain N; the tree, permissions, transactions, watches and quotas behave
- * as xenstored's (tools/xenstore in Xen) do for that domain.
+ * xssim: a XenStore server for tests.  Every connection, on its socket or
+ * its pseudo-terminal, is domain N; the tree, permissions, transactions,
+ * watches and quotas behave as xenstored's (tools/xenstore in Xen) do for
+ * that domain.
  */
 #ifndef XSSIM_H
 #define XSSIM_H
@@ -82,6 +83,7 @@ struct xss_conn {
 	struct xss_tx		*txs;
 	size_t			 ntxs;
 	int			 dead;
+	int			 tty;		/* a pty master: write(2) */
 	struct xss_conn		*next;
 };
 

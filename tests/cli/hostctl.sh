@@ -40,12 +40,11 @@ assert sum(d["name"].startswith("virtio-") for d in u["devices"]) == int(sys.arg
 assert u["store"]["access"] == "none"
 ' "$n" && pass "this machine: -l -j is JSON with the same facts" ||
 	    fail "this machine: -l -j" "$OUT"
+	nostore="hostctl: ioctl: No such device or address (fw_cfg: /sys/firmware/qemu_fw_cfg: No such file or directory)"
 	run "$H" some/key
-	expect "this machine: read without a store" 1 "" \
-	    "hostctl: ioctl: No such device or address"
+	expect "this machine: read without a store says why" 1 "" "$nostore"
 	run "$H" some/key value
-	expect "this machine: write without a store" 1 "" \
-	    "hostctl: ioctl: No such device or address"
+	expect "this machine: write without a store says why" 1 "" "$nostore"
 else
 	skip "this machine" "not a KVM guest (signature $sig)"
 fi
@@ -106,6 +105,7 @@ run "$H" -C "$DUMPS/kvm-qemu-6.0dev-cpu-host-i7-8650U.txt" -r "$FIX/sys/kvm" -l
     echo "$OUT" | grep -q "device virtio-console virtio5 at 0000:00:06.0, driver virtio_console" &&
     echo "$OUT" | grep -q "clocksource kvm-clock" &&
     pass "sysfs kvm: virtio devices and clocksource" || fail "sysfs kvm: devices" "$OUT"
+mkdir -p "$T/empty"
 run "$H" -C "$DUMPS/kvm-qemu-6.0dev-cpu-host-i7-8650U.txt" -r "$T/empty" -l
 echo "$OUT" | grep -q "device pvclock kvm-clock at pvbus0$" &&
     pass "kvm: pvclock from CPUID alone (CLOCKSOURCE2 and stable bit)" ||
@@ -223,3 +223,42 @@ run "$H" -C "$KVM" -i "$T/big" k
 expect "-i value too long" 1 "" "hostctl: input file: $T/big: value too long"
 run "$H" -C "$KVM" -i "$T/none" k
 expect "-i missing file" 1 "" "hostctl: input file: $T/none: No such file or directory"
+
+# --- stores that are not there say why
+run "$H" -C "$DUMPS/hyperv-azure-2023-icelake.txt" -r "$FIX/sys/hyperv" External/k
+expect "no KVP pools: the reason" 1 "" \
+    "hostctl: ioctl: No such device or address (kvp: /var/lib/hyperv: No such file or directory)"
+run "$H" -C "$DUMPS/hyperv-azure-2023-icelake.txt" -r "$FIX/sys/hyperv" -l
+echo "$OUT" | grep -q '^pvbus0: store none, none (kvp: /var/lib/hyperv: No such file or directory)$' &&
+    pass "no KVP pools: -l says why" || fail "no KVP pools: -l" "$OUT"
+run "$H" -C "$DUMPS/vmware-xeon-E5-2670v3-server.txt" -l -j
+echo "$OUT" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["units"][0]["store"]
+assert s["name"] is None and s["error"] == "guestinfo: backdoor port 0x5658: No such device", s
+' && pass "no guestinfo from a dump: -l -j says why" || fail "no guestinfo: -j" "$OUT"
+
+# --- devices, roots and outputs
+run "$H" -f /tmp k
+expect "-f a file that is no pvbus: the ioctl fails as on OpenBSD" 1 "" \
+    "hostctl: ioctl: Inappropriate ioctl for device"
+run "$H" -C "$KVM" -f pvbus0 -t
+expect "-f pvbus0 is no unit name" 1 "" "hostctl: open: pvbus0: No such file or directory"
+run "$H" -C "$KVM" -f /dev/pvbus00 -t
+expect "-f /dev/pvbus00 is no unit name" 1 "" "hostctl: open: /dev/pvbus00: No such file or directory"
+run "$H" -r /nonexistent -l
+expect "-r a missing root" 1 "" "hostctl: /nonexistent: No such file or directory"
+run "$H" -r /etc/passwd -l
+expect "-r a file" 1 "" "hostctl: /etc/passwd: Not a directory"
+for args in "-l extra" "-l -t"; do
+	run "$H" -C "$KVM" $args
+	[ $RC = 1 ] && [ -z "$OUT" ] && case $ERR in "usage: hostctl "*) true ;; *) false ;; esac &&
+	    pass "usage: hostctl $args" || fail "usage: hostctl $args" "$RC $ERR"
+done
+run "$H" -x
+case $ERR in "hostctl: invalid option -- 'x'"*) pass "getopt names the program as usage does" ;;
+*) fail "getopt message" "$ERR" ;; esac
+run "$H" -C "$KVM" -o "$T/created.out" some/key
+[ $RC = 1 ] && [ ! -e "$T/created.out" ] &&
+    pass "-o file made by hostctl is removed when the read fails" ||
+    fail "-o created file" "$RC $(ls -l "$T/created.out" 2>&1)"

@@ -243,8 +243,6 @@ for prober in "$P" "$S"; do
 	    fail "debugcon output $n" "got '$got'"
 	run $TO "$H" --profile kvm -- "$prober" io
 	expect "port io without debugcon $n" 139 ""
-	run $TO "$H" --profile vmware --debugcon "$T/con" -- "$prober" io
-	expect "port io model not in profile $n" 139 ""
 done
 run $TO "$H" --profile tcg --debugcon - -- "$S" io
 expect "debugcon to stderr" 0 "$io_want" "ABCDEFGDC"
@@ -311,6 +309,59 @@ for args in "--bogus -- true" "--profile nope -- true" "--cpuid 1=2 -- true" \
 		fail "usage: $args" "exit $RC"
 	fi
 done
+# A model's option with a profile that does not enable the model, in
+# either order: EX_USAGE, naming the option and the profile; the program
+# does not run.
+usage_msg() {
+	name=$1 want1=$2 want2=$3
+	shift 3
+	run $TO "$H" "$@"
+	case $RC:$OUT:$ERR in
+	"64::hvsim: "*"$want1"*"$want2"*) pass "$name" ;;
+	*)	fail "$name" "exit $RC, stdout '$OUT', stderr '$ERR'" ;;
+	esac
+}
+usage_msg "model option not in profile: --debugcon with vmware" \
+    --debugcon "profile vmware" --profile vmware --debugcon - -- echo ran
+usage_msg "model option not in profile: --debugcon with none" \
+    --debugcon "profile none" --debugcon - -- echo ran
+if "$H" --help | grep -q '^model vmware:'; then
+	usage_msg "model option not in profile: --no-hb with kvm" \
+	    --no-hb "profile kvm" --profile kvm --no-hb -- echo ran
+	usage_msg "model option not in profile: --profile after --state" \
+	    --state "profile tcg" --state "$T/s" --profile tcg -- echo ran
+	run $TO "$H" --profile vmware --no-hb --debugcon - -- echo ran
+	[ "$RC" = 64 ] && [ -z "$OUT" ] &&
+	    pass "model options: one in profile, one not" ||
+	    fail "model options: one in profile, one not" "exit $RC"
+	run $TO "$H" --profile vmware --no-hb -- echo ran
+	expect "model option in profile" 0 "ran"
+
+	# --guestinfo keys: not empty, no space or control character.
+	for what in space empty tab escape del newline; do
+		case $what in
+		space)	key="guestinfo.a b" ;;
+		empty)	key= ;;
+		tab)	key=$(printf 'guestinfo.a\tb') ;;
+		escape)	key=$(printf 'guestinfo.a\033b') ;;
+		del)	key=$(printf 'guestinfo.\177') ;;
+		newline) key="guestinfo.a
+b" ;;
+		esac
+		usage_msg "--guestinfo key with $what" --guestinfo "bad key" \
+		    --profile vmware --guestinfo "$key=c" -- echo ran
+	done
+	usage_msg "--guestinfo key 'a b' (any prefix)" --guestinfo "a b" \
+	    --profile vmware --guestinfo 'a b=c' -- echo ran
+	if command -v vmware-rpctool >/dev/null; then
+		run $TO "$H" --profile vmware --guestinfo 'guestinfo.a=b c=d' \
+		    -- vmware-rpctool 'info-get guestinfo.a'
+		expect "--guestinfo value with spaces and =" 0 "b c=d"
+	fi
+else
+	skip "vmware model options" "no vmware model compiled in"
+fi
+
 run $TO "$H" -- "$T/nonexistent"
 [ "$RC" = 127 ] && pass "missing program" || fail "missing program" "exit $RC"
 

@@ -15,12 +15,11 @@ if [ -z "$KVP_IN_NS" ]; then
 fi
 . "$(dirname "$0")/../lib.sh"
 
-# Inside the namespaces: pools on a tmpfs, a fixed host name.
-if [ -d "$POOLS" ]; then
-	mount -t tmpfs kvp "$POOLS"
-else
-	mount -t tmpfs kvp /var/lib && mkdir "$POOLS"
-fi || { echo "cannot mount a tmpfs for $POOLS"; exit 77; }
+# Inside the namespaces: pools on a tmpfs, a fixed host name.  The tmpfs
+# goes over /var/lib, so that nothing outside (a /var/lib/hyperv made or
+# removed meanwhile, which would detach a mount on it) can reach the pools.
+mount -t tmpfs kvp /var/lib && mkdir "$POOLS" ||
+    { echo "cannot mount a tmpfs for $POOLS"; exit 77; }
 hostname kvpguest
 
 TOOL=$B/tests/kvp_tool

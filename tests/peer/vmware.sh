@@ -197,4 +197,45 @@ expect "no cookies: vmware-rpctool reads it too" 0 "preset"
 run timeout 120 "$B/hvsim" --profile vmware --state "$S" \
     --cpuid 0x40000000=40000001,4b4d564b,564b4d56,0000004d -- "$H" guestinfo.x
 expect "backdoor behind a KVM signature: no store" 1 "" \
-    "hostctl: ioctl: No such device or address"
+    "hostctl: ioctl: No such device or address (fw_cfg: /sys/firmware/qemu_fw_cfg: No such file or directory)"
+
+# --- a state file that cannot be saved: refused before the program runs
+run timeout 120 "$B/hvsim" --profile vmware --state /nonexistent/dir/s -- \
+    "$H" guestinfo.x v
+case $RC:$OUT:$ERR in
+"78::hvsim: vmware: "*/nonexistent/dir/s*"No such file or directory")
+	pass "unusable --state directory: exit 78, naming file and error" ;;
+*)	fail "unusable --state directory: exit 78, naming file and error" \
+	    "exit $RC, stdout '$OUT', stderr '$ERR'" ;;
+esac
+run timeout 120 "$B/hvsim" --profile vmware --state /nonexistent/dir/s -- \
+    sh -c 'echo ran'
+expect "unusable --state directory: the program does not run" 78 ""
+
+# A save that fails later (the directory went away) is reported, refused
+# to the guest, and leaves the host's guestinfo as it was.
+mkdir "$T/gone"
+run timeout 120 "$B/hvsim" --profile vmware --state "$T/gone/s" \
+    --guestinfo guestinfo.x=old -- sh -c '
+	rm -r "$3"
+	"$1" guestinfo.x new 2>/dev/null; echo "set x $?"
+	"$1" guestinfo.x; echo "get x $?"
+	"$1" guestinfo.n v 2>/dev/null; echo "set n $?"
+	"$1" guestinfo.n 2>/dev/null; echo "get n $?"
+	"$2" "info-set guestinfo.n v" 2>&1; echo "rpctool $?"
+	"$2" "info-get guestinfo.x" 2>&1; echo "rpctool $?"' sh "$H" "$RPC" \
+    "$T/gone"
+expect "failed save: refused, guestinfo unchanged" 0 "set x 1
+old
+get x 0
+set n 1
+get n 1
+Cannot save guestinfo
+rpctool 1
+old
+rpctool 0"
+case $ERR in
+"hvsim: vmware: cannot save $T/gone/s: "*": No such file or directory"*)
+	pass "failed save: hvsim names the file and the error" ;;
+*)	fail "failed save: hvsim names the file and the error" "stderr '$ERR'" ;;
+esac

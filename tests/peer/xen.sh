@@ -335,6 +335,116 @@ else
 	pass "bad path never sent"
 fi
 
+# --- the xenbus device: xssim --pty -----------------------------------------------
+# On a domU without xenstored the store is /dev/xen/xenbus, a character
+# device: xssim serves one connection on a raw pseudo-terminal linked there,
+# under a root of its own, and nothing sets $XENSTORED_PATH.
+XD=$TOP/../shared/cpuid-dumps/xen-4.11-aws-c3.large.txt
+R=$T/root
+XB=$R/dev/xen/xenbus
+RS=$R/var/run/xenstored/socket
+HR="env -u XENSTORED_PATH $B/hostctl -C $XD -r $R"
+if [ ! -r "$XD" ]; then
+	skip "xenbus device" "$XD missing"
+else
+	mkdir -p "$R/dev/xen" "$R/var/run/xenstored"
+	"$B/xssim" --pty "$XB" --domid 7 --entry-size 5000 2>"$T/pty.err" &
+	ptypid=$!
+	pids="$pids $ptypid"
+	i=0
+	while [ ! -c "$XB" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	case $(readlink "$XB") in
+	/dev/pts/*)
+		[ -c "$XB" ] && pass "xssim --pty links a pty slave" ||
+		    fail "xssim --pty links a pty slave" "not a character device" ;;
+	*)	fail "xssim --pty links a pty slave" "link '$(readlink "$XB")' ($(cat "$T/pty.err"))" ;;
+	esac
+	run $HR domid
+	expect "device: hostctl reads" 0 7
+	run $HR data/pty 'over the device'
+	expect "device: hostctl writes" 0 ""
+	run $HR data/pty
+	expect "device: hostctl reads what it wrote" 0 "over the device"
+	run $HR device
+	expect "device: hostctl lists" 0 "vif
+vbd
+vfb"
+	run $HR /local/domain/0/z v
+	expect "device: outside the home refused" 1 "" "hostctl: ioctl: Permission denied"
+	run $HR data/none
+	expect "device: missing key" 1 "" "hostctl: ioctl: No such file or directory"
+	w4000=$(head -c 4000 /dev/zero | tr '\0' 'w')
+	run $HR data/big "$w4000"
+	run $HR data/big
+	expect "device: 4000-byte value both ways" 0 "$w4000"
+	run $HR -l
+	case $OUT in
+	*"home /local/domain/7"*"device vif vif/0"*"store xenstore, read-write, /dev/xen/xenbus")
+		pass "device: hostctl -l shows /dev/xen/xenbus" ;;
+	*)	fail "device: hostctl -l shows /dev/xen/xenbus" "got '$OUT'" ;;
+	esac
+	# Bytes a line discipline would turn, swallow or echo, through
+	# libxenstore's own device path too; compared with the socket's.
+	ctl=$(printf 'a\rb\003c\004d\021\023\177e\nf')
+	run $HR data/ctl "$ctl"
+	XENSTORED_PATH=$XB run timeout 10 xenstore-read data/ctl
+	ptyout=$OUT
+	XENSTORED_PATH=$S run $H data/ctl "$ctl"
+	XENSTORED_PATH=$S run xenstore-read data/ctl
+	if [ -n "$ptyout" ] && [ "$ptyout" = "$OUT" ]; then
+		pass "device: control bytes pass untouched"
+	else
+		fail "device: control bytes pass untouched" "'$ptyout', wanted '$OUT'"
+	fi
+	XENSTORED_PATH=$XB run timeout 10 xenstore-write data/lx libxs
+	run $HR data/lx
+	expect "device: libxenstore writes through it" 0 "libxs"
+	# A header announcing too much drops the connection: it starts afresh.
+	printf '\002\0\0\0\001\0\0\0\0\0\0\0\210\023\0\0' >"$XB"
+	sleep 0.3
+	run $HR data/pty
+	expect "device: served again after a request out of step" 0 "over the device"
+
+	# The socket comes first when both are there.
+	"$B/xssim" --socket "$RS" --domid 9 2>>"$T/pty.err" &
+	sockpid=$!
+	pids="$pids $sockpid"
+	i=0
+	while [ ! -S "$RS" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	run $HR domid
+	expect "socket and device: the socket is used" 0 9
+	run $HR -l
+	case $OUT in
+	*"store xenstore, read-write, /var/run/xenstored/socket") pass "socket and device: hostctl -l shows the socket" ;;
+	*)	fail "socket and device: hostctl -l shows the socket" "got '$OUT'" ;;
+	esac
+	kill "$sockpid"
+	wait "$sockpid"
+	src=$?
+	# A socket nobody listens on: on to the device.
+	$PY -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$RS"
+	run $HR domid
+	expect "stale socket: the device is used" 0 7
+	run $HR -l
+	case $OUT in
+	*"store xenstore, read-write, /dev/xen/xenbus") pass "stale socket: hostctl -l shows the device" ;;
+	*)	fail "stale socket: hostctl -l shows the device" "got '$OUT'" ;;
+	esac
+	rm -f "$RS"
+
+	kill "$ptypid"
+	wait "$ptypid"
+	prc=$?
+	pids=$(echo $pids | tr ' ' '\n' | grep -vx -e "$ptypid" -e "$sockpid")
+	if [ "$src$prc" = 00 ] && [ ! -e "$XB" ] && [ ! -L "$XB" ] &&
+	    [ ! -s "$T/pty.err" ]; then
+		pass "xssim --pty ends cleanly, link removed"
+	else
+		fail "xssim --pty ends cleanly, link removed" "status $src$prc: $(head -c 400 "$T/pty.err")"
+	fi
+	rm -rf "$R"
+fi
+
 # --- end to end under hvsim ------------------------------------------------------
 if [ ! -x "$B/hvsim" ]; then
 	skip "hvsim end to end" "build/hvsim not built"

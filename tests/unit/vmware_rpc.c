@@ -386,56 +386,22 @@ test_errors(void)
 	CHECK("the model faulted nothing", faults == 0);
 }
 
-/* A read refused with ERANGE is kept for the retry, once, briefly. */
+/* A read refused with ERANGE keeps nothing: the retry asks the host. */
 static void
-test_kept(void)
+test_erange_fresh(void)
 {
-	struct pv_guestinfo gi = { .t = &model };
 	char small[8], big[64];
 	unsigned long calls;
 
 	host(0, 0, 0, VMW_MAXCHANNELS);
 	vmw_set("guestinfo.k", 11, "0123456789abcdef", 16);
-	vmw_set("guestinfo.o", 11, "other", 5);
-	CHECK("kept: first read ERANGE", pv_guestinfo_kvop_state(&gi,
-	    PVBUS_KVREAD, "guestinfo.k", small, sizeof(small)) == ERANGE &&
-	    small[0] == '\0');
+	CHECK("ERANGE: short buffer", pv_guestinfo_op(&model, PVBUS_KVREAD,
+	    "guestinfo.k", small, sizeof(small)) == ERANGE && small[0] == '\0');
 	calls = vmw.calls;
 	vmw_set("guestinfo.k", 11, "changed", 7);
-	CHECK("kept: still too small, no call", pv_guestinfo_kvop_state(&gi,
-	    PVBUS_KVREAD, "guestinfo.k", small, sizeof(small)) == ERANGE &&
-	    vmw.calls == calls);
-	CHECK("kept: retry answered without a call", pv_guestinfo_kvop_state(
-	    &gi, PVBUS_KVREAD, "guestinfo.k", big, sizeof(big)) == 0 &&
-	    strcmp(big, "0123456789abcdef") == 0 && vmw.calls == calls);
-	CHECK("kept: used once", pv_guestinfo_kvop_state(&gi, PVBUS_KVREAD,
-	    "guestinfo.k", big, sizeof(big)) == 0 &&
+	CHECK("ERANGE: the retry sees the host's new value", pv_guestinfo_op(
+	    &model, PVBUS_KVREAD, "guestinfo.k", big, sizeof(big)) == 0 &&
 	    strcmp(big, "changed") == 0 && vmw.calls > calls);
-
-	vmw_set("guestinfo.k", 11, "0123456789abcdef", 16);
-	pv_guestinfo_kvop_state(&gi, PVBUS_KVREAD, "guestinfo.k", small,
-	    sizeof(small));
-	CHECK("kept: another key asks the host", pv_guestinfo_kvop_state(&gi,
-	    PVBUS_KVREAD, "guestinfo.o", big, sizeof(big)) == 0 &&
-	    strcmp(big, "other") == 0 && gi.kept_key == NULL);
-
-	pv_guestinfo_kvop_state(&gi, PVBUS_KVREAD, "guestinfo.k", small,
-	    sizeof(small));
-	strlcpy(big, "new", sizeof(big));
-	pv_guestinfo_kvop_state(&gi, PVBUS_KVWRITE, "guestinfo.k", big,
-	    sizeof(big));
-	CHECK("kept: a write forgets", pv_guestinfo_kvop_state(&gi,
-	    PVBUS_KVREAD, "guestinfo.k", big, sizeof(big)) == 0 &&
-	    strcmp(big, "new") == 0);
-
-	vmw_set("guestinfo.k", 11, "0123456789abcdef", 16);
-	pv_guestinfo_kvop_state(&gi, PVBUS_KVREAD, "guestinfo.k", small,
-	    sizeof(small));
-	gi.kept_at -= PV_GUESTINFO_KEEP_MS + 1;
-	vmw_set("guestinfo.k", 11, "later", 5);
-	CHECK("kept: expires", pv_guestinfo_kvop_state(&gi, PVBUS_KVREAD,
-	    "guestinfo.k", big, sizeof(big)) == 0 && strcmp(big, "later") == 0);
-	pv_guestinfo_forget(&gi);
 }
 
 static void
@@ -551,7 +517,7 @@ main(void)
 	test_state();
 	test_roundtrip();
 	test_calls();
-	test_kept();
+	test_erange_fresh();
 	test_errors();
 	test_probe();
 	vmw_fini();
