@@ -3,7 +3,7 @@
 #   make run     install build dependencies (as root), build, print the tree
 #   make check   install test dependencies (as root), build, run every lane
 #   make SAN=1   the same build with ASan and UBSan, in build-san/
-#   make check LANES="unit cli"   only some lanes (unit cli peer vm)
+#   make check LANES="unit cli"   only some lanes (unit cli peer valgrind vm)
 #   make install [DESTDIR=... PREFIX=/usr]
 
 BUILD	?= build

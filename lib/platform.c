@@ -225,6 +225,20 @@ pv_opendir(const struct pv_platform *plat, const char *path)
 }
 
 int
+pv_scandir(const struct pv_platform *plat, const char *path,
+    struct dirent ***names)
+{
+	char buf[PATH_MAX];
+	int error;
+
+	if ((error = pv_path(plat, path, buf, sizeof(buf))) != 0) {
+		errno = error;
+		return (-1);
+	}
+	return (scandir(buf, names, NULL, versionsort));
+}
+
+int
 pv_access(const struct pv_platform *plat, const char *path, int mode)
 {
 	char buf[PATH_MAX];

@@ -53,6 +53,9 @@ int	pv_path(const struct pv_platform *, const char *path, char *buf,
 int	pv_open(const struct pv_platform *, const char *path, int flags,
 	    mode_t mode);
 DIR	*pv_opendir(const struct pv_platform *, const char *path);
+/* The entries of a directory in version order, as scandir(3); -1 and errno. */
+int	pv_scandir(const struct pv_platform *, const char *path,
+	    struct dirent ***names);
 int	pv_access(const struct pv_platform *, const char *path, int mode);
 /* Read a small text file whole; trailing newlines stripped.  0 or errno. */
 int	pv_read_text(const struct pv_platform *, const char *path, char *buf,

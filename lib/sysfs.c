@@ -80,10 +80,8 @@ pv_sysfs_foreach(struct pv_unit *unit, const char *bus, pv_sysfs_fn fn,
 	char path[PATH_MAX];
 	int i, n;
 
-	if (pv_path(unit->plat, bus, path, sizeof(path)) != 0)
-		return;
 	/* In name order, so that the tree reads the same each time. */
-	if ((n = scandir(path, &ents, NULL, versionsort)) < 0)
+	if ((n = pv_scandir(unit->plat, bus, &ents)) < 0)
 		return;
 	for (i = 0; i < n; i++) {
 		if (ents[i]->d_name[0] != '.' &&
