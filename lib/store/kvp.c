@@ -568,11 +568,16 @@ kvp_write(struct pv_unit *unit, enum kvp_pool pool, const char *key,
 	if ((error = kvp_open(unit, pool, 1, &f)) != 0)
 		return (error);
 	n = kvp_pool_nrecords(f.len);
-	if (kvp_pool_find(f.image, f.len, key, &i) == 0)
+	if (kvp_pool_find(f.image, f.len, key, &i) == 0) {
+		off_t at = (off_t)i * KVP_POOL_RECSIZE + KVP_POOL_KEYSIZE;
+
 		error = kvp_pwrite(f.fd, rec + KVP_POOL_KEYSIZE,
-		    KVP_POOL_VALUESIZE,
-		    (off_t)i * KVP_POOL_RECSIZE + KVP_POOL_KEYSIZE);
-	else {
+		    KVP_POOL_VALUESIZE, at);
+		/* A value half written is put back as it was. */
+		if (error != 0 && kvp_pwrite(f.fd, f.image + at,
+		    KVP_POOL_VALUESIZE, at) != 0)
+			error = EIO;
+	} else {
 		error = kvp_pwrite(f.fd, rec, sizeof(rec),
 		    (off_t)n * KVP_POOL_RECSIZE);
 		if (error == 0 && f.len > n * KVP_POOL_RECSIZE + sizeof(rec) &&

@@ -57,34 +57,39 @@ hv_kvp_dev_forward(const char *sym, const char *path, int flags,
 	return (real(path, flags, mode));
 }
 
+/* open(2) and open64(2) alike: the device, or the real call named SYM. */
+static int
+hv_kvp_dev_open_as(const char *sym, const char *path, int flags, va_list ap)
+{
+	mode_t mode = 0;
+
+	if (flags & (O_CREAT | O_TMPFILE))
+		mode = va_arg(ap, int);
+	if (strcmp(path, KVP_DEVICE) == 0)
+		return (hv_kvp_dev_open(path, flags));
+	return (hv_kvp_dev_forward(sym, path, flags, mode));
+}
+
 int
 open(const char *path, int flags, ...)
 {
-	mode_t mode = 0;
 	va_list ap;
+	int fd;
 
-	if (flags & (O_CREAT | O_TMPFILE)) {
-		va_start(ap, flags);
-		mode = va_arg(ap, int);
-		va_end(ap);
-	}
-	if (strcmp(path, KVP_DEVICE) == 0)
-		return (hv_kvp_dev_open(path, flags));
-	return (hv_kvp_dev_forward("open", path, flags, mode));
+	va_start(ap, flags);
+	fd = hv_kvp_dev_open_as("open", path, flags, ap);
+	va_end(ap);
+	return (fd);
 }
 
 int
 open64(const char *path, int flags, ...)
 {
-	mode_t mode = 0;
 	va_list ap;
+	int fd;
 
-	if (flags & (O_CREAT | O_TMPFILE)) {
-		va_start(ap, flags);
-		mode = va_arg(ap, int);
-		va_end(ap);
-	}
-	if (strcmp(path, KVP_DEVICE) == 0)
-		return (hv_kvp_dev_open(path, flags));
-	return (hv_kvp_dev_forward("open64", path, flags, mode));
+	va_start(ap, flags);
+	fd = hv_kvp_dev_open_as("open64", path, flags, ap);
+	va_end(ap);
+	return (fd);
 }
