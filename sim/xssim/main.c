@@ -165,9 +165,8 @@ xss_tx_free(struct xss_tx *tx)
 	free(tx);
 }
 
-/* Forget the watches and transactions of CONN. */
-static void
-conn_clear(struct xss_conn *conn)
+void
+xss_conn_clear(struct xss_conn *conn)
 {
 	struct xss_watch *w;
 	struct xss_tx *tx;
@@ -189,7 +188,7 @@ conn_clear(struct xss_conn *conn)
 static void
 conn_free(struct xss_conn *conn)
 {
-	conn_clear(conn);
+	xss_conn_clear(conn);
 	close(conn->fd);
 	free(conn->out);
 	free(conn);
@@ -217,7 +216,7 @@ conn_new(struct xss *s, int fd)
 static void
 conn_reset(struct xss_conn *conn, int slave)
 {
-	conn_clear(conn);
+	xss_conn_clear(conn);
 	conn->outlen = 0;
 	xs_reader_init(&conn->rd);
 	tcflush(conn->fd, TCIFLUSH);

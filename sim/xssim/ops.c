@@ -816,22 +816,7 @@ do_is_domain_introduced(struct xss_req *r)
 static int
 do_reset_watches(struct xss_req *r)
 {
-	struct xss_conn *conn = r->c.conn;
-	struct xss_watch *w;
-	struct xss_tx *tx;
-
-	while ((w = conn->watches) != NULL) {
-		conn->watches = w->next;
-		free(w->node);
-		free(w->token);
-		free(w);
-	}
-	conn->nwatches = 0;
-	while ((tx = conn->txs) != NULL) {
-		conn->txs = tx->next;
-		xss_tx_free(tx);
-	}
-	conn->ntxs = 0;
+	xss_conn_clear(r->c.conn);
 	ack(r);
 	return (0);
 }

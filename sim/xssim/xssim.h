@@ -137,5 +137,7 @@ void	xss_fire(struct xss *, const char *path, int exact,
 void	xss_event(struct xss *, struct xss_conn *, const struct xss_watch *,
 	    const char *path);
 void	xss_tx_free(struct xss_tx *);
+/* Forget the watches and transactions of a connection (RESET_WATCHES, close). */
+void	xss_conn_clear(struct xss_conn *);
 
 #endif /* XSSIM_H */
