@@ -160,7 +160,7 @@ int	pvbus_kvop(struct pvbus *bus, size_t unit, enum pvbus_kvop op,
 /*
  * The OpenBSD ioctl contract of /dev/pvbusN, in one place: checks in the order
  * pvbusioctl makes them, lengths, ERANGE and the copy-out.  UNIT is the minor
- * number, CMD one of PVBUSIOC_*, FWRITE non-zero when the descriptor was
+ * number, CMD one of PVBUSIOC_*, WRITABLE non-zero when the descriptor was
  * opened for writing.  REQ's pointers belong to the caller's address space as
  * UACCESS sees it; UACCESS NULL means plain memory of this process.
  *
@@ -183,7 +183,7 @@ struct pvbus_uaccess {
 #define PVBUS_ERESTART	(-1)
 
 int	pvbus_ioctl(struct pvbus *bus, size_t unit, unsigned long cmd,
-	    int fwrite, struct pvbus_req *req,
+	    int writable, struct pvbus_req *req,
 	    const struct pvbus_uaccess *uaccess);
 
 #ifdef __cplusplus

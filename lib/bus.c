@@ -27,6 +27,7 @@ static const struct pv_hv_ops pv_hv_unknown = {
 };
 
 #define CPUID_HV_PRESENT	(1u << 31)	/* leaf 1 ECX */
+#define NTYPES			(sizeof(pv_hv_types) / sizeof(pv_hv_types[0]))
 
 static const struct pv_hv_ops *
 pv_hv_lookup(const char *sig)
@@ -34,11 +35,8 @@ pv_hv_lookup(const char *sig)
 	const struct pv_hv_ops *hv;
 	size_t i, j;
 
-	for (i = 0; i < sizeof(pv_hv_types) / sizeof(pv_hv_types[0]) +
-	    pv_hv_nothers; i++) {
-		hv = i < sizeof(pv_hv_types) / sizeof(pv_hv_types[0]) ?
-		    pv_hv_types[i] :
-		    &pv_hv_others[i - sizeof(pv_hv_types) / sizeof(pv_hv_types[0])];
+	for (i = 0; i < NTYPES + pv_hv_nothers; i++) {
+		hv = i < NTYPES ? pv_hv_types[i] : &pv_hv_others[i - NTYPES];
 		for (j = 0; j < 3 && hv->signatures[j] != NULL; j++)
 			if (memcmp(hv->signatures[j], sig, PV_SIGLEN) == 0)
 				return (hv);
@@ -62,8 +60,8 @@ pv_unit_cpuid(const struct pv_unit *unit, uint32_t offset, uint32_t r[4])
 static void
 pv_identify(struct pvbus *bus)
 {
-	struct pv_unit found[PV_MAXUNITS];
-	size_t nfound = 0, native = 0, i, n;
+	struct pv_unit *u, native;
+	size_t n = 0, i, first = 0;
 	uint32_t base, r[4];
 	int known = 0;
 
@@ -71,9 +69,8 @@ pv_identify(struct pvbus *bus)
 	if ((r[2] & CPUID_HV_PRESENT) == 0)
 		return;
 
-	for (base = PV_CPUID_BASE; base < PV_CPUID_END && nfound < PV_MAXUNITS;
+	for (base = PV_CPUID_BASE; base < PV_CPUID_END && n < PV_MAXUNITS;
 	    base += PV_CPUID_STEP) {
-		struct pv_unit *u;
 		char sig[PV_SIGLEN];
 
 		pv_cpuid(&bus->plat, base, 0, r);
@@ -83,28 +80,26 @@ pv_identify(struct pvbus *bus)
 		for (i = 0; i < 4; i++)
 			if (sig[i] < 32 || sig[i] > 126)
 				goto out;
-		u = &found[nfound++];
+		u = &bus->units[n++];
 		memset(u, 0, sizeof(*u));
 		u->base = base;
 		u->maxleaf = r[0];
 		memcpy(u->signature, sig, PV_SIGLEN);
 		u->signature[PV_SIGLEN] = '\0';
-		u->hv = pv_hv_lookup(sig);
-		if (u->hv != NULL) {
-			native = nfound - 1;
+		if ((u->hv = pv_hv_lookup(sig)) != NULL) {
+			first = n - 1;
 			known = 1;
 		} else
 			u->hv = &pv_hv_unknown;
 	}
  out:
-	if (!known)
-		native = 0;
-	n = 0;
-	if (nfound > 0)
-		bus->units[n++] = found[native];
-	for (i = 0; i < nfound; i++)
-		if (i != native)
-			bus->units[n++] = found[i];
+	/* The native unit moves to the front; the others keep their order. */
+	if (known && first > 0) {
+		native = bus->units[first];
+		memmove(&bus->units[1], &bus->units[0],
+		    first * sizeof(bus->units[0]));
+		bus->units[0] = native;
+	}
 	bus->nunits = n;
 }
 
@@ -364,7 +359,7 @@ pv_copyout(const struct pvbus_uaccess *ua, void *udst, const void *src,
 }
 
 int
-pvbus_ioctl(struct pvbus *bus, size_t unit, unsigned long cmd, int fwrite,
+pvbus_ioctl(struct pvbus *bus, size_t unit, unsigned long cmd, int writable,
     struct pvbus_req *req, const struct pvbus_uaccess *ua)
 {
 	const struct pv_unit *u;
@@ -381,7 +376,7 @@ pvbus_ioctl(struct pvbus *bus, size_t unit, unsigned long cmd, int fwrite,
 
 	switch (cmd) {
 	case PVBUSIOC_KVWRITE:
-		if (!fwrite)
+		if (!writable)
 			return (EPERM);
 		/* FALLTHROUGH */
 	case PVBUSIOC_KVREAD:

@@ -56,8 +56,14 @@ pv_platform_init(struct pv_platform *plat, const char *root,
 		return (ENOMEM);
 	}
 	len = 0;
-	while ((n = read(fd, text + len, PV_DUMP_MAXSIZE - len)) > 0)
+	while ((n = read(fd, text + len, PV_DUMP_MAXSIZE - len)) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
 		len += n;
+	}
 	error = n == -1 ? errno : 0;
 	close(fd);
 	if (error == 0 && len == PV_DUMP_MAXSIZE)

@@ -165,6 +165,13 @@ xs_check_trailing(struct xs_conn *c, int *closed)
 	return (0);
 }
 
+size_t
+xs_payload_max(const struct xs_conn *c)
+{
+	/* Linux's xenbus device buffers a whole message, header included. */
+	return (c->is_socket ? XS_PAYLOAD_MAX : XS_PAYLOAD_MAX - XS_HDR_LEN);
+}
+
 int
 xs_talk(struct xs_conn *c, uint32_t type, uint32_t tx,
     const struct iovec *iov, int iovcnt, struct xs_msg *reply)
@@ -176,7 +183,7 @@ xs_talk(struct xs_conn *c, uint32_t type, uint32_t tx,
 	int i, error, skipped = 0, closed;
 
 	for (i = 0; i < iovcnt; i++) {
-		if (iov[i].iov_len > XS_PAYLOAD_MAX - len)
+		if (iov[i].iov_len > xs_payload_max(c) - len)
 			return (E2BIG);
 		memcpy(buf + XS_HDR_LEN + len, iov[i].iov_base,
 		    iov[i].iov_len);

@@ -32,17 +32,23 @@ struct xs_conn {
  * Connect.  ENV_PATH (the value of $XENSTORED_PATH, or NULL) is the user's
  * own path, used as given; the default socket and devices are looked up
  * under the platform's root.  A path that is a socket is connected to, any
- * other is opened read-write.  Returns 0, or the errno of the first
- * transport tried (ENOENT when none exists).
+ * other is opened read-write.  Returns 0, or the first error other than
+ * ENOENT among the transports tried (ENOENT when none exists).
  */
 int	xs_conn_open(struct xs_conn *, const struct pv_platform *,
 	    const char *env_path);
 void	xs_conn_close(struct xs_conn *);
 
 /*
+ * The largest payload a message may carry on C: 4096 bytes on a socket,
+ * 16 fewer on the xenbus device, whose buffer holds the header too.
+ */
+size_t	xs_payload_max(const struct xs_conn *c);
+
+/*
  * Send one request of TYPE in transaction TX whose payload is the IOV
  * parts, and read its reply into REPLY.  Returns 0, the errno of an ERROR
- * reply, E2BIG for a payload over XS_PAYLOAD_MAX (nothing sent), EIO for a
+ * reply, E2BIG for a payload over xs_payload_max() (nothing sent), EIO for a
  * transport failure or a malformed or unmatched reply, ETIMEDOUT.  Transport
  * and protocol failures close the connection.
  */

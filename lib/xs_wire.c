@@ -122,10 +122,12 @@ xs_path_check(const char *path, int allow_special)
 	if (len == 0)
 		return (EINVAL);
 	if (path[0] == '@') {
-		if (!allow_special || len > XS_REL_PATH_MAX)
+		if (!allow_special)
 			return (EINVAL);
+		if (len > XS_REL_PATH_MAX)
+			return (ENAMETOOLONG);
 	} else if (len > (path[0] == '/' ? XS_ABS_PATH_MAX : XS_REL_PATH_MAX))
-		return (EINVAL);
+		return (ENAMETOOLONG);
 	if (strspn(path, valid) != len)
 		return (EINVAL);
 	if (strstr(path, "//") != NULL)

@@ -75,7 +75,8 @@ const char *xs_error_string(int error);
  * Path rules: the characters [A-Za-z0-9-/_@], no "//", no trailing "/"
  * (except "/" itself), not empty; absolute paths up to XS_ABS_PATH_MAX bytes,
  * relative ones up to XS_REL_PATH_MAX.  "@"-paths (watch specials) only when
- * ALLOW_SPECIAL.  Returns 0 or EINVAL.
+ * ALLOW_SPECIAL.  Returns 0, ENAMETOOLONG past the length limits, or
+ * EINVAL.
  */
 int	xs_path_check(const char *path, int allow_special);
 

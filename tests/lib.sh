@@ -11,6 +11,7 @@ TOP=${PVBUS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 B=${PVBUS_BUILD:-$TOP/build}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM HUP
 
 # LeakSanitizer cannot run under ptrace (hvsim) and peers are preloaded with
 # uninstrumented libraries; the unit tests and the valgrind lane keep leaks

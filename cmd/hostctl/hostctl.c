@@ -133,13 +133,13 @@ bus_load(struct bus_handle *h)
 
 static int
 bus_ioctl(struct bus_handle *h, unsigned long cmd, struct pvbus_req *pvr,
-    int fwrite)
+    int writable)
 {
 	int error;
 
 	if (h->fd != -1)
 		return (ioctl(h->fd, cmd, pvr) == -1 ? errno : 0);
-	error = pvbus_ioctl(h->bus, h->unit, cmd, fwrite, pvr, NULL);
+	error = pvbus_ioctl(h->bus, h->unit, cmd, writable, pvr, NULL);
 	return (error == PVBUS_ERESTART ? EIO : error);
 }
 

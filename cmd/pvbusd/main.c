@@ -262,7 +262,7 @@ supervise(struct pvbus *bus, const struct opts *o, int statusfd)
 	sigset_t set, old;
 	siginfo_t si;
 	size_t n, i;
-	pid_t pid;
+	pid_t pid, self = getpid();
 	int ready[2], sig, status, rc = 1;
 
 	n = pvbus_nunits(bus);
@@ -291,10 +291,12 @@ supervise(struct pvbus *bus, const struct opts *o, int statusfd)
 			goto out;
 		}
 		if (c[i].pid == 0) {
-			pid = getppid();
-			/* Devices go with the supervisor, even on SIGKILL. */
+			/*
+			 * Devices go with the supervisor, even on SIGKILL; one
+			 * that died before this was armed is seen here.
+			 */
 			prctl(PR_SET_PDEATHSIG, SIGTERM);
-			if (getppid() != pid)
+			if (getppid() != self)
 				_exit(1);
 			close(ready[0]);
 			if (statusfd != -1)

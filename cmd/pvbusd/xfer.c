@@ -217,7 +217,7 @@ xfer_stage(struct xfer *x, size_t hdr, size_t limit, size_t in_bufsz,
 }
 
 void
-pvbusd_xfer(struct pvbus *bus, size_t unit, unsigned long cmd, int fwrite,
+pvbusd_xfer(struct pvbus *bus, size_t unit, unsigned long cmd, int writable,
     const void *arg, const void *in_buf, size_t in_bufsz, size_t out_bufsz,
     size_t limit, struct pvbusd_answer *ans)
 {
@@ -246,7 +246,7 @@ pvbusd_xfer(struct pvbus *bus, size_t unit, unsigned long cmd, int fwrite,
 
 	/* The checks, and the regions the request will touch. */
 	x.planning = 1;
-	error = pvbus_ioctl(bus, unit, cmd, fwrite, &req, &ua);
+	error = pvbus_ioctl(bus, unit, cmd, writable, &req, &ua);
 	if (error != PVBUS_ERESTART) {
 		if (error == 0)
 			ans->kind = PVBUSD_ANSWER_DONE;
@@ -286,7 +286,7 @@ pvbusd_xfer(struct pvbus *bus, size_t unit, unsigned long cmd, int fwrite,
 	}
 
 	x.planning = 0;
-	error = pvbus_ioctl(bus, unit, cmd, fwrite, &req, &ua);
+	error = pvbus_ioctl(bus, unit, cmd, writable, &req, &ua);
 	if (error == 0) {
 		ans->kind = PVBUSD_ANSWER_DONE;
 		ans->out = x.reply;

@@ -42,8 +42,8 @@ void	pv_io_outl(uint16_t port, uint32_t value);
  * BUF.  The device writes guest-physical memory, so the transfer goes
  * through locked pages whose frames /proc/self/pagemap names, one page per
  * DMA request.  Needs the fw_cfg ports permitted.  0, ENOTSUP when the page
- * frames cannot be known (no CAP_SYS_ADMIN), ENOMEM, EIO when the device
- * reports an error.
+ * frames cannot be known (no CAP_SYS_ADMIN), E2BIG past what one transfer
+ * takes (64 KiB), ENOMEM, EIO when the device reports an error.
  */
 int	pv_io_fwcfg_dma_read(uint16_t key, void *buf, size_t len);
 

@@ -27,6 +27,12 @@ pv_kvm_features(struct pv_unit *unit)
 {
 	uint32_t r[4];
 
+	/*
+	 * Old KVM hosts, and OpenBSD's vmm, leave EAX at the base 0: the
+	 * feature leaf is there all the same (Linux's kvm_cpuid_base).
+	 */
+	if (unit->maxleaf == 0)
+		unit->maxleaf = unit->base + 1;
 	if (unit->maxleaf < unit->base + 1)
 		return;
 	pv_unit_cpuid(unit, 1, r);

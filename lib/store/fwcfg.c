@@ -258,10 +258,14 @@ io_read_item(const struct pv_fwcfg_io *io, int *dma, uint16_t key,
 
 	if (*dma) {
 		error = io->dma_read(io->ctx, key, buf, len);
+		/* Larger than one DMA buffer: the data port reads any size. */
+		if (error == E2BIG)
+			goto port;
 		if (error != ENOTSUP)
 			return (error);
 		*dma = 0;
 	}
+ port:
 	io->select(io->ctx, key);
 	io->read(io->ctx, buf, len);
 	return (0);

@@ -45,7 +45,7 @@ struct pv_fwcfg_io {
 	void	(*select)(void *ctx, uint16_t key);
 	/* LEN bytes from the data port, continuing the selected item. */
 	void	(*read)(void *ctx, void *buf, size_t len);
-	/* Select KEY and read LEN bytes by DMA; 0, ENOTSUP or EIO. */
+	/* Select KEY and read LEN bytes by DMA; 0, ENOTSUP, E2BIG or EIO. */
 	int	(*dma_read)(void *ctx, uint16_t key, void *buf, size_t len);
 	void	*ctx;
 };

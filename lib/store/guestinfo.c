@@ -82,8 +82,7 @@ pv_guestinfo_op(const struct pv_vmw_transport *t, enum pvbus_kvop op,
 	if ((error = pv_guestinfo_check_key(key, op)) != 0)
 		return (error);
 	klen = strlen(key);
-	if (op == PVBUS_KVWRITE &&
-	    (vlen = strnlen(value, valuelen)) >= PVBUS_KVOP_MAXSIZE)
+	if (op == PVBUS_KVWRITE && (vlen = strlen(value)) >= PVBUS_KVOP_MAXSIZE)
 		return (E2BIG);
 
 	/* "info-get KEY" or "info-set KEY VALUE", no NUL, no padding. */
@@ -152,8 +151,6 @@ pv_guestinfo_attach(struct pv_unit *unit)
 	gi->type = type;
 	unit->store_state = gi;
 	unit->store_access = PVBUS_STORE_RW;
-	snprintf(unit->store_path, sizeof(unit->store_path),
-	    "backdoor port 0x%x", PV_BD_PORT);
 	(void)pv_attr_number(unit, "backdoor_version", version);
 	if (type < sizeof(pv_guestinfo_types) / sizeof(pv_guestinfo_types[0]))
 		(void)pv_attr_string(unit, "product_type", "%s (%u)",

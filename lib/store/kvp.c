@@ -578,11 +578,9 @@ kvp_write(struct pv_unit *unit, enum kvp_pool pool, const char *key,
 		    KVP_POOL_VALUESIZE, at) != 0)
 			error = EIO;
 	} else {
+		/* After the last whole record, over a partial one if any. */
 		error = kvp_pwrite(f.fd, rec, sizeof(rec),
 		    (off_t)n * KVP_POOL_RECSIZE);
-		if (error == 0 && f.len > n * KVP_POOL_RECSIZE + sizeof(rec) &&
-		    ftruncate(f.fd, (off_t)(n + 1) * KVP_POOL_RECSIZE) == -1)
-			error = errno;
 		if (error != 0 && ftruncate(f.fd, f.len) == -1)
 			error = EIO;	/* could not even undo it */
 	}

@@ -162,13 +162,13 @@ xs_store_kvop(struct pv_unit *unit, enum pvbus_kvop op, const char *key,
 	int error;
 
 	/* Refuse what the server would refuse, before anything is sent. */
-	if (xs_path_check(key, 0) != 0)
-		return (EINVAL);
-	if (op == PVBUS_KVWRITE &&
-	    strlen(key) + 1 + strlen(value) > XS_PAYLOAD_MAX)
-		return (E2BIG);
+	if ((error = xs_path_check(key, 0)) != 0)
+		return (error);
 	if ((error = xs_store_connect(unit, s)) != 0)
 		return (EIO);
+	if (op == PVBUS_KVWRITE &&
+	    strlen(key) + 1 + strlen(value) > xs_payload_max(&s->conn))
+		return (E2BIG);
 	if (op == PVBUS_KVREAD) {
 		error = xs_store_read(s, key, value, valuelen);
 		if (error != 0 && valuelen > 0)

@@ -195,9 +195,19 @@ expect "no cookies: vmware-rpctool reads it too" 0 "preset"
 
 # --- a backdoor alone is not VMware
 run timeout 120 "$B/hvsim" --profile vmware --state "$S" \
+    --cpuid 0x40000000=40000001,4b4d564b,564b4d56,0000004d -- "$H" -l
+case $OUT in
+"pvbus0: KVM "*) case $OUT in
+	*"store guestinfo"*|*backdoor_version*)
+		fail "backdoor behind a KVM signature: no guestinfo" "$OUT" ;;
+	*)	pass "backdoor behind a KVM signature: no guestinfo" ;;
+	esac ;;
+*)	fail "backdoor behind a KVM signature: a KVM unit" "$RC $OUT $ERR" ;;
+esac
+run timeout 120 "$B/hvsim" --profile vmware --state "$S" \
     --cpuid 0x40000000=40000001,4b4d564b,564b4d56,0000004d -- "$H" guestinfo.x
-expect "backdoor behind a KVM signature: no store" 1 "" \
-    "hostctl: ioctl: No such device or address (fw_cfg: /sys/firmware/qemu_fw_cfg: No such file or directory)"
+[ $RC = 1 ] && pass "backdoor behind a KVM signature: guestinfo.x is not read" ||
+    fail "backdoor behind a KVM signature: read" "$RC $OUT"
 
 # --- a state file that cannot be saved: refused before the program runs
 run timeout 120 "$B/hvsim" --profile vmware --state /nonexistent/dir/s -- \

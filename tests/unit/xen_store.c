@@ -182,6 +182,10 @@ tests(void)
 	CHECK("trailing slash is EINVAL", e == EINVAL);
 	e = kv(bus, PVBUS_KVWRITE, "", "v", v, sizeof(v));
 	CHECK("empty key is EINVAL", e == EINVAL);
+	memset(big, 'k', 2049);
+	big[2049] = '\0';
+	e = kv(bus, PVBUS_KVREAD, big, NULL, v, sizeof(v));
+	CHECK("relative key of 2049 bytes is ENAMETOOLONG", e == ENAMETOOLONG);
 
 	memset(big, 'b', 2000);
 	big[2000] = '\0';

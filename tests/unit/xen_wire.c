@@ -62,14 +62,14 @@ test_paths(void)
 	CHECK("relative path of 2048 bytes", xs_path_check(longp, 0) == 0);
 	longp[XS_REL_PATH_MAX] = 'a';
 	longp[XS_REL_PATH_MAX + 1] = '\0';
-	CHECK("relative path of 2049 bytes", xs_path_check(longp, 0) == EINVAL);
+	CHECK("relative path of 2049 bytes", xs_path_check(longp, 0) == ENAMETOOLONG);
 	memset(longp, 'a', sizeof(longp));
 	longp[0] = '/';
 	longp[XS_ABS_PATH_MAX] = '\0';
 	CHECK("absolute path of 3072 bytes", xs_path_check(longp, 0) == 0);
 	longp[XS_ABS_PATH_MAX] = 'a';
 	longp[XS_ABS_PATH_MAX + 1] = '\0';
-	CHECK("absolute path of 3073 bytes", xs_path_check(longp, 0) == EINVAL);
+	CHECK("absolute path of 3073 bytes", xs_path_check(longp, 0) == ENAMETOOLONG);
 }
 
 static void
