@@ -83,6 +83,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpvbus.a $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpvbus.a $(LDLIBS)
 
+# Some unit tests replay a fuzz target's corpus through the target itself.
+$(UNITS): $(wildcard fuzz/*.c)
+
 # This unit test compiles pvbusd's transfer code into itself.
 $(BUILD)/tests/pvbusd_xfer: cmd/pvbusd/xfer.c cmd/pvbusd/pvbusd.h
 

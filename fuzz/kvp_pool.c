@@ -15,7 +15,25 @@
 
 #include "kvp_pool.h"
 
-/* Checks what the parser promises; abort() so the fuzzer notices. */
+/* Broken invariants (counted when not under libFuzzer, which aborts). */
+#ifndef PVBUS_LIBFUZZER
+static unsigned long fuzz_failures;
+#endif
+
+static void
+fuzz_fail(int line)
+{
+	fprintf(stderr, "kvp_pool: invariant broken at line %d\n", line);
+#ifdef PVBUS_LIBFUZZER
+	abort();
+#else
+	fuzz_failures++;
+#endif
+}
+
+#define FUZZ_ASSERT(c)	do { if (!(c)) fuzz_fail(__LINE__); } while (0)
+
+/* Checks what the parser promises. */
 static void
 kvp_fuzz_image(const uint8_t *data, size_t size)
 {
@@ -24,25 +42,24 @@ kvp_fuzz_image(const uint8_t *data, size_t size)
 	size_t i, n = kvp_pool_nrecords(size), idx;
 	const char *p, *nl;
 
-	if (n * KVP_POOL_RECSIZE > size)
-		abort();
+	if (n * KVP_POOL_RECSIZE > size) {
+		fuzz_fail(__LINE__);
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		kvp_pool_record(data, size, i, &rec);
 		if (rec.state != KVP_REC_OK)
 			continue;
-		if (strlen(rec.key) >= KVP_POOL_KEYSIZE ||
-		    strlen(rec.value) >= KVP_POOL_VALUESIZE)
-			abort();
+		FUZZ_ASSERT(strlen(rec.key) < KVP_POOL_KEYSIZE &&
+		    strlen(rec.value) < KVP_POOL_VALUESIZE);
 		/* A record is found at or before its own index. */
-		if (kvp_pool_find(data, size, rec.key, &idx) != 0 || idx > i)
-			abort();
+		FUZZ_ASSERT(kvp_pool_find(data, size, rec.key, &idx) == 0 &&
+		    idx <= i);
 	}
-	if (kvp_pool_list(data, size, small, sizeof(small)) != 0 &&
-	    small[0] != '\0')
-		abort();
+	if (kvp_pool_list(data, size, small, sizeof(small)) != 0)
+		FUZZ_ASSERT(small[0] == '\0');
 	if (kvp_pool_list(data, size, list, sizeof(list)) != 0) {
-		if (list[0] != '\0')
-			abort();
+		FUZZ_ASSERT(list[0] == '\0');
 		return;
 	}
 	/*
@@ -56,12 +73,13 @@ kvp_fuzz_image(const uint8_t *data, size_t size)
 	}
 	for (p = list; *p != '\0'; p = *nl ? nl + 1 : nl) {
 		nl = p + strcspn(p, "\n");
-		if (nl == p || (size_t)(nl - p) >= sizeof(key))
-			abort();
+		if (nl == p || (size_t)(nl - p) >= sizeof(key)) {
+			fuzz_fail(__LINE__);
+			return;
+		}
 		memcpy(key, p, nl - p);
 		key[nl - p] = '\0';
-		if (kvp_pool_find(data, size, key, &idx) != 0)
-			abort();
+		FUZZ_ASSERT(kvp_pool_find(data, size, key, &idx) == 0);
 	}
 }
 
@@ -77,20 +95,21 @@ kvp_fuzz_name(const uint8_t *data, size_t size)
 	memcpy(name, data, len);
 	name[len] = '\0';
 	if (kvp_name_parse(name, &pool, &key) == 0) {
-		if (kvp_pool_name(pool) == NULL || strchr(key, '/') != NULL)
-			abort();
-		if (strncmp(name, kvp_pool_name(pool), key - 1 - name) != 0)
-			abort();
+		if (kvp_pool_name(pool) == NULL) {
+			fuzz_fail(__LINE__);
+			return;
+		}
+		FUZZ_ASSERT(strchr(key, '/') == NULL);
+		FUZZ_ASSERT(strncmp(name, kvp_pool_name(pool),
+		    key - 1 - name) == 0);
 	}
 	units = kvp_utf16_units(name);
-	if (units > (long)strlen(name))
-		abort();
-	if (kvp_check_key(name) == 0 && (units < 1 ||
-	    units > KVP_HOST_KEYMAX || strchr(name, '/') != NULL))
-		abort();
-	if (kvp_check_value(name) == 0 && (units < 0 ||
-	    units > KVP_HOST_VALUEMAX))
-		abort();
+	FUZZ_ASSERT(units <= (long)strlen(name));
+	if (kvp_check_key(name) == 0)
+		FUZZ_ASSERT(units >= 1 && units <= KVP_HOST_KEYMAX &&
+		    strchr(name, '/') == NULL);
+	if (kvp_check_value(name) == 0)
+		FUZZ_ASSERT(units >= 0 && units <= KVP_HOST_VALUEMAX);
 }
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);

@@ -5,12 +5,16 @@
  *
  *   kvp_tool set FILE KEY VALUE      add or modify as the daemon does: lock,
  *                                    read all, rewrite the whole file
- *   kvp_tool get FILE KEY            print the value of the first match
+ *   kvp_tool get FILE KEY            print the value of the first match;
+ *                                    exit 1, printing nothing, if none
  *   kvp_tool dump FILE               print KEY=VALUE per record
  *   kvp_tool check FILE [N]          whole records, keys terminated and
  *                                    unique; with N, exactly N records
- *   kvp_tool lock FILE SECS READY    hold the write lock SECS seconds,
- *                                    creating READY once it is held
+ *   kvp_tool lock FILE SECS READY [RELEASED]
+ *                                    hold the write lock SECS seconds
+ *                                    (fractions allowed), creating READY
+ *                                    once it is held and RELEASED just
+ *                                    before it is let go
  *   kvp_tool corrupt FILE KIND       append a bad record: nokeynul,
  *                                    novaluenul, emptykey, partial
  */
@@ -20,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define KEYSIZE		512
@@ -185,17 +190,44 @@ cmd_check(const char *file, const char *want)
 }
 
 static int
-cmd_lock(const char *file, const char *secs, const char *ready)
+touch(const char *path)
 {
-	int fd, rfd;
+	int fd;
 
-	fd = open_locked(file, O_RDWR);
-	if ((rfd = open(ready, O_WRONLY | O_CREAT, 0644)) == -1) {
-		perror(ready);
+	if ((fd = open(path, O_WRONLY | O_CREAT, 0644)) == -1) {
+		perror(path);
+		return (-1);
+	}
+	close(fd);
+	return (0);
+}
+
+static int
+cmd_lock(const char *file, const char *secs, const char *ready,
+    const char *released)
+{
+	struct timespec ts;
+	char *end;
+	double d;
+	int fd;
+
+	d = strtod(secs, &end);
+	if (end == secs || *end != '\0' || d < 0 || d > 3600) {
+		fprintf(stderr, "bad seconds %s\n", secs);
 		return (2);
 	}
-	close(rfd);
-	usleep(strtoul(secs, NULL, 10) * 1000000ul);
+	ts.tv_sec = (time_t)d;
+	ts.tv_nsec = (long)((d - ts.tv_sec) * 1e9);
+	fd = open_locked(file, O_RDWR);
+	if (touch(ready) == -1)
+		return (2);
+	while (nanosleep(&ts, &ts) == -1)
+		if (errno != EINTR) {
+			perror("nanosleep");
+			return (2);
+		}
+	if (released != NULL && touch(released) == -1)
+		return (2);
 	close(fd);	/* releases the lock */
 	return (0);
 }
@@ -244,8 +276,9 @@ main(int argc, char *argv[])
 		return (cmd_dump(argv[2]));
 	if ((argc == 3 || argc == 4) && strcmp(argv[1], "check") == 0)
 		return (cmd_check(argv[2], argc == 4 ? argv[3] : NULL));
-	if (argc == 5 && strcmp(argv[1], "lock") == 0)
-		return (cmd_lock(argv[2], argv[3], argv[4]));
+	if ((argc == 5 || argc == 6) && strcmp(argv[1], "lock") == 0)
+		return (cmd_lock(argv[2], argv[3], argv[4],
+		    argc == 6 ? argv[5] : NULL));
 	if (argc == 4 && strcmp(argv[1], "corrupt") == 0)
 		return (cmd_corrupt(argv[2], argv[3]));
 	fprintf(stderr, "usage: kvp_tool set|get|dump|check|lock|corrupt "

@@ -7,9 +7,12 @@
  *	every case of the contract; rw writes fresh keys KEYBASE-N
  *   pvconform stress DEVICE TYPE CLIENTS OPS KEYBASE
  *	CLIENTS processes doing OPS ioctls each on their own keys
- *   pvconform load DEVICE SECONDS KEY VALUE
- *	reads KEY until SECONDS pass, reopening after errors; prints
- *	"ok N errors N wrong N recovered N" and exits 1 on any wrong value
+ *   pvconform load DEVICE KEY VALUE N SECONDS
+ *	reads KEY, reopening after errors; prints "up" once N reads in a
+ *	row gave VALUE, "down" at the first error after that and
+ *	"recovered" once N reads in a row gave VALUE again, then stops and
+ *	prints "ok N errors N wrong N recovered N"; exits 1 on any wrong
+ *	value or when SECONDS pass before it recovers
  *
  * Each check prints PASS: or FAIL: lines.
  */
@@ -409,45 +412,62 @@ static int
 cmd_load(int argc, char *argv[])
 {
 	struct timespec pause = { 0, 20 * 1000 * 1000 };
-	long ok = 0, errs = 0, wrong = 0, recovered = 0;
+	enum { STARTING, UP, DOWN, RECOVERED } state = STARTING;
+	long ok = 0, errs = 0, wrong = 0, streak = 0, n;
 	char value[256];
 	double end;
 	int fd = -1, e;
 
-	if (argc != 5)
+	if (argc != 6 || (n = atol(argv[4])) < 1)
 		return (2);
-	end = now() + atof(argv[2]);
-	while (now() < end) {
-		if (fd == -1 && (fd = open(argv[1], O_RDONLY)) == -1) {
-			errs++;
-			recovered = 0;
-			nanosleep(&pause, NULL);
-			continue;
+	end = now() + atof(argv[5]);
+	while (state != RECOVERED && now() < end) {
+		e = 0;
+		if (fd == -1 && (fd = open(argv[1], O_RDONLY)) == -1)
+			e = errno;
+		if (e == 0) {
+			memset(value, 'X', sizeof(value));
+			e = pvioctl(fd, PVBUSIOC_KVREAD, argv[2],
+			    strlen(argv[2]) + 1, value, sizeof(value));
+			if (e != 0) {
+				close(fd);
+				fd = -1;
+			}
 		}
-		memset(value, 'X', sizeof(value));
-		e = pvioctl(fd, PVBUSIOC_KVREAD, argv[3], strlen(argv[3]) + 1,
-		    value, sizeof(value));
 		if (e != 0) {
 			errs++;
-			recovered = 0;
-			close(fd);
-			fd = -1;
+			streak = 0;
+			if (state == UP) {
+				state = DOWN;
+				printf("down\n");
+			}
 			nanosleep(&pause, NULL);
 			continue;
 		}
-		if (strcmp(value, argv[4]) != 0) {
+		if (strcmp(value, argv[3]) != 0) {
 			wrong++;
+			streak = 0;
 			fprintf(stderr, "wrong value \"%.40s\"\n", value);
-		} else {
-			ok++;
-			recovered++;
+			continue;
+		}
+		ok++;
+		if (++streak < n)
+			continue;
+		if (state == STARTING) {
+			state = UP;
+			printf("up\n");
+		} else if (state == DOWN) {
+			state = RECOVERED;
+			printf("recovered\n");
 		}
 	}
 	if (fd != -1)
 		close(fd);
+	if (state != RECOVERED)
+		fprintf(stderr, "no recovery within %s s\n", argv[5]);
 	printf("ok %ld errors %ld wrong %ld recovered %ld\n", ok, errs, wrong,
-	    recovered);
-	return (wrong != 0);
+	    streak);
+	return (wrong != 0 || state != RECOVERED);
 }
 
 int
@@ -466,6 +486,6 @@ main(int argc, char *argv[])
 		fprintf(stderr, "usage: pvconform check DEVICE TYPE none|rw "
 		    "[KEYBASE]\n"
 		    "       pvconform stress DEVICE TYPE CLIENTS OPS KEYBASE\n"
-		    "       pvconform load DEVICE SECONDS KEY VALUE\n");
+		    "       pvconform load DEVICE KEY VALUE N SECONDS\n");
 	return (rc);
 }

@@ -10,7 +10,8 @@ POOLS=/var/lib/hyperv
 # Into the namespaces first, so lib.sh's scratch directory is made there.
 if [ -z "$KVP_IN_NS" ]; then
 	[ "$(id -u)" = 0 ] || { echo "needs root for unshare -m"; exit 77; }
-	[ -x "$DAEMON" ] || { echo "no $DAEMON (hyperv-daemons)"; exit 77; }
+	[ -x "$DAEMON" ] ||
+	    { echo "FAIL: hv_kvp_daemon: no $DAEMON (hyperv-daemons)"; exit 1; }
 	KVP_IN_NS=1 exec unshare -m -u --propagation private sh "$0" "$@"
 fi
 . "$(dirname "$0")/../lib.sh"
@@ -19,7 +20,7 @@ fi
 # goes over /var/lib, so that nothing outside (a /var/lib/hyperv made or
 # removed meanwhile, which would detach a mount on it) can reach the pools.
 mount -t tmpfs kvp /var/lib && mkdir "$POOLS" ||
-    { echo "cannot mount a tmpfs for $POOLS"; exit 77; }
+    { fail "pools on a tmpfs" "cannot mount a tmpfs for $POOLS"; exit 1; }
 hostname kvpguest
 
 TOOL=$B/tests/kvp_tool
@@ -63,22 +64,31 @@ run hostctl Nope/K
 [ "$RC" -ne 0 ] && pass "unknown pool fails" ||
     fail "unknown pool fails" "exit $RC: $OUT"
 
-# A write while another process holds the fcntl lock waits, then succeeds.
-rm -f "$T/ready"
-"$TOOL" lock "$P1" 2 "$T/ready" &
+# A write while another process holds the fcntl lock waits, then succeeds:
+# the holder marks the moment it lets go, and the write must return after.
+rm -f "$T/ready" "$T/released"
+"$TOOL" lock "$P1" 1 "$T/ready" "$T/released" &
 locker=$!
 i=0
-while [ ! -f "$T/ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-t0=$(date +%s%N)
-run hostctl Guest/Locked yes
-t1=$(date +%s%N)
-wait $locker
-waited=$(( (t1 - t0) / 1000000 ))
-if [ "$RC" = 0 ] && [ "$waited" -ge 1500 ] &&
-    [ "$("$TOOL" get "$P1" Locked)" = yes ]; then
-	pass "write waits for the lock holder"
+while [ ! -f "$T/ready" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+if [ ! -f "$T/ready" ]; then
+	wait $locker
+	fail "write waits for the lock holder" "the holder never took the lock"
+elif [ -f "$T/released" ]; then
+	wait $locker
+	fail "write waits for the lock holder" "lock let go before the write began"
 else
-	fail "write waits for the lock holder" "exit $RC after ${waited} ms"
+	run hostctl Guest/Locked yes
+	[ -f "$T/released" ] && after=yes || after=no
+	wait $locker
+	lrc=$?
+	if [ "$RC" = 0 ] && [ $after = yes ] && [ $lrc = 0 ] &&
+	    [ "$("$TOOL" get "$P1" Locked)" = yes ]; then
+		pass "write waits for the lock holder"
+	else
+		fail "write waits for the lock holder" \
+		    "exit $RC, returned after the release: $after, holder $lrc"
+	fi
 fi
 
 # --- End to end through hvsim's hyperv profile. ---------------------------
@@ -144,10 +154,14 @@ case $OUT in
 *)	fail "1022-character value reaches the host" "missing" ;;
 esac
 run hostctl Guest/TooLong "${v1022}vv"
-if [ "$RC" -ne 0 ] && ! "$TOOL" get "$P1" TooLong >/dev/null; then
+hrc=$RC
+# kvp_tool get: 1 and no output when the key is not there, 2 on an error.
+run "$TOOL" get "$P1" TooLong
+if [ "$hrc" -ne 0 ] && [ "$RC" = 1 ] && [ -z "$OUT$ERR" ]; then
 	pass "1024-character value refused, nothing written"
 else
-	fail "1024-character value refused, nothing written" "exit $RC"
+	fail "1024-character value refused, nothing written" \
+	    "hostctl exit $hrc, get exit $RC: '$OUT' '$ERR'"
 fi
 
 # --- 8 hostctl writers and a busy host at once. ---------------------------

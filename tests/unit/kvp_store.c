@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bsd/string.h>
@@ -361,44 +360,49 @@ test_corrupt(struct pvbus *bus)
 	    v, sizeof(v)) == 0 && strcmp(v, "set by the host") == 0);
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec + ts.tv_nsec / 1e9);
-}
-
-/* A write waits while another process holds the fcntl lock. */
+/*
+ * A write waits while another process holds the fcntl lock: the holder says
+ * "L" once it holds the lock and "R" just before it lets go, and the write
+ * may return only once "R" is there to read.
+ */
 static void
 test_lock_wait(struct pvbus *bus)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	char v[64], c;
-	int p[2], fd, status, n;
-	double t0, dt;
+	int p[2], fd, status, n, released;
 	pid_t pid;
 
 	if (pipe(p) == -1)
 		exit(1);
-	if ((pid = fork()) == 0) {
+	if ((pid = fork()) == -1)
+		exit(1);
+	if (pid == 0) {
+		close(p[0]);
 		fd = open(pool_path(1), O_RDWR);
 		if (fd == -1 || fcntl(fd, F_SETLKW, &fl) == -1)
 			_exit(1);
-		(void)write(p[1], "L", 1);
-		usleep(1000000);
-		_exit(0);
+		if (write(p[1], "L", 1) != 1)
+			_exit(1);
+		usleep(500000);
+		if (write(p[1], "R", 1) != 1)
+			_exit(1);
+		_exit(0);	/* releases the lock */
 	}
 	close(p[1]);
-	CHECK("lock holder ready", read(p[0], &c, 1) == 1);
-	close(p[0]);
-	t0 = now();
+	CHECK("lock holder ready", read(p[0], &c, 1) == 1 && c == 'L');
+	if (fcntl(p[0], F_SETFL, O_NONBLOCK) == -1)
+		exit(1);
+	CHECK("lock still held as the write begins", read(p[0], &c, 1) == -1 &&
+	    errno == EAGAIN);
 	CHECK("write under a held lock succeeds", kv(bus, PVBUS_KVWRITE,
 	    "Guest/Waited", "yes", v, sizeof(v)) == 0);
-	dt = now() - t0;
-	CHECK("write waited for the lock", dt > 0.8);
+	released = read(p[0], &c, 1) == 1 && c == 'R';
+	CHECK("write returned only after the lock was let go", released);
+	close(p[0]);
 	waitpid(pid, &status, 0);
+	CHECK("lock holder ends cleanly", WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0);
 	CHECK("record after the wait", pool_lookup(1, "Waited", &n) != NULL &&
 	    n == 1);
 }

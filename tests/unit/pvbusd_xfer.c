@@ -6,6 +6,7 @@
  * the out iovecs in order.  The bus is built by hand: Hyper-V with a
  * writable in-memory store, KVM with none.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,17 +26,25 @@ struct memstore {
 	int	writes;
 };
 
+/*
+ * A write stores the value as given and answers with it upper-cased, so
+ * that the echo the caller gets back can be told from its own bytes left
+ * in place.
+ */
 static int
 mem_kvop(struct pv_unit *u, enum pvbus_kvop op, const char *key, char *value,
     size_t valuelen)
 {
 	struct memstore *m = u->store_state;
+	size_t i;
 
 	if (op == PVBUS_KVWRITE) {
 		snprintf(m->key, sizeof(m->key), "%s", key);
 		snprintf(m->value, sizeof(m->value), "%s", value);
 		m->writes++;
-		return (0);		/* echoes the value, as vmt(4) */
+		for (i = 0; i < valuelen && value[i] != '\0'; i++)
+			value[i] = (char)toupper((unsigned char)value[i]);
+		return (0);
 	}
 	if (strcmp(key, m->key) != 0)
 		return (ENOENT);
@@ -222,11 +231,14 @@ test_kv(struct pvbus *bus)
 {
 	char key[16] = "greeting", val[64];
 
-	snprintf(val, sizeof(val), "hello, world");
+	memset(val, 'X', sizeof(val));
+	memcpy(val, "hello, world", 13);
 	CHECK("write", req(bus, 0, 1, PVBUSIOC_KVWRITE, key, sizeof(key), val,
 	    sizeof(val)) == 0 && strcmp(store.key, "greeting") == 0 &&
 	    strcmp(store.value, "hello, world") == 0);
-	CHECK("write echoes the value", strcmp(val, "hello, world") == 0);
+	/* The store's answer (upper-cased), not the caller's own bytes. */
+	CHECK_STR("write copies out the store's echo", val, "HELLO, WORLD");
+	CHECK("write echo is strlen+1 bytes", val[13] == 'X');
 
 	memset(val, 'X', sizeof(val));
 	CHECK("read", req(bus, 0, 0, PVBUSIOC_KVREAD, key, sizeof(key), val,
