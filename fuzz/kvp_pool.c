@@ -13,25 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "kvp_pool.h"
 
-/* Broken invariants (counted when not under libFuzzer, which aborts). */
-#ifndef PVBUS_LIBFUZZER
-static unsigned long fuzz_failures;
-#endif
-
-static void
-fuzz_fail(int line)
-{
-	fprintf(stderr, "kvp_pool: invariant broken at line %d\n", line);
-#ifdef PVBUS_LIBFUZZER
-	abort();
-#else
-	fuzz_failures++;
-#endif
-}
-
-#define FUZZ_ASSERT(c)	do { if (!(c)) fuzz_fail(__LINE__); } while (0)
 
 /* Checks what the parser promises. */
 static void
@@ -43,7 +27,7 @@ kvp_fuzz_image(const uint8_t *data, size_t size)
 	const char *p, *nl;
 
 	if (n * KVP_POOL_RECSIZE > size) {
-		fuzz_fail(__LINE__);
+		fuzz_fail(__FILE__, __LINE__);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -74,7 +58,7 @@ kvp_fuzz_image(const uint8_t *data, size_t size)
 	for (p = list; *p != '\0'; p = *nl ? nl + 1 : nl) {
 		nl = p + strcspn(p, "\n");
 		if (nl == p || (size_t)(nl - p) >= sizeof(key)) {
-			fuzz_fail(__LINE__);
+			fuzz_fail(__FILE__, __LINE__);
 			return;
 		}
 		memcpy(key, p, nl - p);
@@ -96,7 +80,7 @@ kvp_fuzz_name(const uint8_t *data, size_t size)
 	name[len] = '\0';
 	if (kvp_name_parse(name, &pool, &key) == 0) {
 		if (kvp_pool_name(pool) == NULL) {
-			fuzz_fail(__LINE__);
+			fuzz_fail(__FILE__, __LINE__);
 			return;
 		}
 		FUZZ_ASSERT(strchr(key, '/') == NULL);
@@ -111,8 +95,6 @@ kvp_fuzz_name(const uint8_t *data, size_t size)
 	if (kvp_check_value(name) == 0)
 		FUZZ_ASSERT(units >= 0 && units <= KVP_HOST_VALUEMAX);
 }
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "vmware_rpc.h"
 
 #define F_HB		0x01
@@ -41,21 +42,6 @@ struct fuzz_host {
 	int			 open;
 };
 
-/* Broken invariants (counted when not under libFuzzer, which aborts). */
-static unsigned long fuzz_failures;
-
-static void
-fuzz_fail(int line)
-{
-	fprintf(stderr, "rpci_reply: invariant broken at line %d\n", line);
-#ifdef PVBUS_LIBFUZZER
-	abort();
-#else
-	fuzz_failures++;
-#endif
-}
-
-#define FUZZ_ASSERT(c)	do { if (!(c)) fuzz_fail(__LINE__); } while (0)
 
 static size_t
 fuzz_announced(const struct fuzz_host *h)
@@ -113,7 +99,7 @@ fuzz_in(void *ctx, struct pv_bd_regs *r)
 		h->open = 0;
 		break;
 	default:
-		fuzz_fail(__LINE__);
+		fuzz_fail(__FILE__, __LINE__);
 	}
 	r->cx = st << 16 | PV_VMW_CMD_MESSAGE;
 }
@@ -150,8 +136,6 @@ fuzz_hb_in(void *ctx, struct pv_bd_regs *r)
 	memcpy(p, h->reply, h->len < n ? h->len : n);
 	r->bx = (uint32_t)PV_VMW_ST_SUCCESS << 16;
 }
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

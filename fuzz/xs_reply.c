@@ -19,25 +19,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz.h"
 #include "xs_client.h"
 
 /* Larger inputs would not fit a socket buffer without a reader. */
 #define FUZZ_MAXLEN	(64 * 1024)
 
-static unsigned long fuzz_failures;
-
-static void
-fuzz_fail(int line)
-{
-	fprintf(stderr, "xs_reply: invariant broken at line %d\n", line);
-#ifdef PVBUS_LIBFUZZER
-	abort();
-#else
-	fuzz_failures++;
-#endif
-}
-
-#define FUZZ_ASSERT(c)	do { if (!(c)) fuzz_fail(__LINE__); } while (0)
 
 static int
 fuzz_known_errno(int e)
@@ -143,8 +130,6 @@ fuzz_client(const uint8_t *data, size_t size)
 	xs_conn_close(&c);
 	close(sv[1]);
 }
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
