@@ -111,16 +111,22 @@ usage(FILE *f)
 	}
 }
 
+static void
+vwarnmsg(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "hvsim: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+}
+
 static void __attribute__((noreturn, format(printf, 2, 3)))
 die(int status, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "hvsim: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarnmsg(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
 	/* EXITKILL ends every tracee with us. */
 	exit(status);
 }
@@ -130,11 +136,9 @@ warnmsg(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "hvsim: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarnmsg(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
 }
 
 /* Memory of the traced program, for the device models. */
