@@ -26,6 +26,7 @@
 #include <sys/types.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -51,6 +52,13 @@
 #include "hvsim.h"
 #include "sim.h"
 
+/* i386 system call numbers, for the vsock filter. */
+#define I386_NR_SOCKETCALL	102
+#define I386_NR_SOCKET		359
+#ifndef X32_SYSCALL_BIT
+#define X32_SYSCALL_BIT		0x40000000
+#endif
+
 #define EX_UNUSABLE	77
 
 enum trap { TRAP_AUTO, TRAP_FAULT, TRAP_PATCH };
@@ -72,6 +80,7 @@ static struct {
 	struct hvsim_cpu	 cpu;
 	enum trap		 trap;
 	int			 seccomp;	/* patch mode: mmap via seccomp */
+	int			 vsock;		/* --vsock: AF_VSOCK allowed */
 	int			 stats;
 	unsigned long		 ncpuid, nio;
 	const struct hvsim_model *models[16];	/* the profile's */
@@ -93,7 +102,7 @@ usage(FILE *f)
 	fprintf(f, "usage: hvsim [--profile NAME] "
 	    "[--cpuid LEAF[.SUB]=EAX,EBX,ECX,EDX]...\n"
 	    "             [--cpuid-file FILE] [--trap fault|patch|auto] "
-	    "[--stats] -- PROGRAM [ARGS...]\n"
+	    "[--stats] [--vsock] -- PROGRAM [ARGS...]\n"
 	    "profiles:");
 	for (p = hvsim_profiles; p->name != NULL; p++)
 		fprintf(f, " %s", p->name);
@@ -678,6 +687,50 @@ install_map_filter(void)
 }
 
 /*
+ * socket(AF_VSOCK, ...) fails with EAFNOSUPPORT in the program and all it
+ * starts.  The vsock device of a build machine leads to its real host, which
+ * is no test peer: a traced vmtoolsd or hostctl must never reach it.  Only
+ * --vsock (for the QEMU guest, where vsock_loopback is the transport) lifts
+ * this.
+ */
+static int
+install_vsock_filter(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, 9),
+		/* i386: socketcall hides its family in memory; refuse it. */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, I386_NR_SOCKETCALL, 6, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, nr)),
+		/* x32 numbers are x86-64's with bit 30 set. */
+		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, ~X32_SYSCALL_BIT),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, I386_NR_SOCKET, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_VSOCK, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EAFNOSUPPORT),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0)
+		return (0);
+	/*
+	 * Without CAP_SYS_ADMIN a filter needs no_new_privs; a traced program
+	 * gains no privileges from set-user-ID files anyway.
+	 */
+	if (errno != EACCES || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		return (-1);
+	return (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog));
+}
+
+/*
  * The child: reports whether CPUID faulting works here, waits until it is
  * traced and told the trap method, then becomes the program.
  */
@@ -686,6 +739,11 @@ child(int rep, int go, char **argv)
 {
 	char c = 'n', mode;
 
+	if (!S.vsock && install_vsock_filter() == -1) {
+		fprintf(stderr, "hvsim: cannot turn vsock off: seccomp: %s\n",
+		    strerror(errno));
+		_exit(EX_OSERR);
+	}
 	if (syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0) == 0) {
 		syscall(SYS_arch_prctl, ARCH_SET_CPUID, 1);
 		c = 'y';
@@ -793,7 +851,7 @@ start(char **argv)
 
 /* Long options: ours, then every model's. */
 enum { OPT_PROFILE = 0x100, OPT_CPUID, OPT_CPUID_FILE, OPT_STATS, OPT_TRAP,
-    OPT_HELP };
+    OPT_VSOCK, OPT_HELP };
 
 static const struct option own_options[] = {
 	{ "profile",	required_argument, NULL, OPT_PROFILE },
@@ -801,6 +859,7 @@ static const struct option own_options[] = {
 	{ "cpuid-file",	required_argument, NULL, OPT_CPUID_FILE },
 	{ "stats",	no_argument,	   NULL, OPT_STATS },
 	{ "trap",	required_argument, NULL, OPT_TRAP },
+	{ "vsock",	no_argument,	   NULL, OPT_VSOCK },
 	{ "help",	no_argument,	   NULL, OPT_HELP },
 };
 #define NOWN	(sizeof(own_options) / sizeof(own_options[0]))
@@ -903,6 +962,9 @@ main(int argc, char *argv[])
 			break;
 		case OPT_STATS:
 			S.stats = 1;
+			break;
+		case OPT_VSOCK:
+			S.vsock = 1;
 			break;
 		case OPT_TRAP:
 			for (i = 0; i < 3; i++)

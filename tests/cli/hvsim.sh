@@ -412,6 +412,27 @@ wait $hpid
 rc=$?
 [ $rc = 143 ] && pass "SIGTERM forwarded" || fail "SIGTERM forwarded" "exit $rc"
 
+# vsock is off for the traced program and all it starts (a build machine's
+# vsock leads to its real host); --vsock turns it back on.
+run "$P" vsock
+if [ "$OUT" = "vsock: created" ]; then
+	for prober in "$P" "$S"; do
+		run $TO "$H" --profile vmware -- "$prober" vsock
+		expect "vsock off: $(basename "$prober")" 0 \
+		    "vsock: Address family not supported by protocol"
+	done
+	run $TO "$H" --profile vmware -- "$P" exec "$P" vsock
+	expect "vsock off: after exec" 0 "hv=1 max=0x40000010 sig=\"VMwareVMware\"
+vsock: Address family not supported by protocol"
+	run $TO "$H" --profile vmware -- sh -c "\"$P\" vsock"
+	expect "vsock off: in a child" 0 \
+	    "vsock: Address family not supported by protocol"
+	run $TO "$H" --profile vmware --vsock -- "$P" vsock
+	expect "vsock on with --vsock" 0 "vsock: created"
+else
+	skip "vsock off" "no AF_VSOCK here to turn off ($OUT)"
+fi
+
 # hostctl(8) names each profile's hypervisor.
 if [ -x "$B/hostctl" ]; then
 	while read -r prof type; do

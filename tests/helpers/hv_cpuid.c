@@ -23,10 +23,14 @@
  *                               handler that prints the signal's code and
  *                               address, then exits 0
  *   hv_cpuid exit N | kill SIG  ends so
+ *   hv_cpuid vsock              whether an AF_VSOCK socket can be created
+ *                               (it is closed at once, never connected)
  */
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -271,6 +275,12 @@ main(int argc, char *argv[])
 	} else if (strcmp(argv[1], "int3") == 0) {
 		__asm__ volatile("int3");
 		printf("after int3\n");
+	} else if (strcmp(argv[1], "vsock") == 0) {
+		int s = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		printf("vsock: %s\n", s == -1 ? strerror(errno) : "created");
+		if (s != -1)
+			close(s);
 	} else if (strcmp(argv[1], "exit") == 0 && argc > 2) {
 		return ((int)num(argv[2]));
 	} else if (strcmp(argv[1], "kill") == 0 && argc > 2) {
@@ -281,6 +291,6 @@ main(int argc, char *argv[])
 	return (0);
 usage:
 	fprintf(stderr, "usage: hv_cpuid sig|leaf|count|fork|thread|spawn|"
-	    "exec|mmap|mprotect|io|in|null|int3|handler|exit|kill ...\n");
+	    "exec|mmap|mprotect|io|in|null|int3|handler|exit|kill|vsock ...\n");
 	return (2);
 }
