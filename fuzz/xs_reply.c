@@ -72,6 +72,26 @@ fuzz_reader(const uint8_t *data, size_t size, size_t chunk)
 	}
 }
 
+/* A DIRECTORY_PART reply: what it points at lies inside the body. */
+static void
+fuzz_dir_part(const char *body, size_t len)
+{
+	const char *gen, *names;
+	size_t nlen;
+	int last, e;
+
+	e = xs_dir_part_split(body, len, &gen, &names, &nlen, &last);
+	FUZZ_ASSERT(e == 0 || e == EIO);
+	if (e != 0)
+		return;
+	FUZZ_ASSERT(gen == body && strlen(gen) < XS_GEN_MAX);
+	FUZZ_ASSERT(names > body && names + nlen + last <= body + len);
+	FUZZ_ASSERT(nlen > 0 || last);
+	FUZZ_ASSERT(nlen == 0 || names[nlen - 1] == '\0');
+	if (nlen > 0)
+		FUZZ_ASSERT(xs_dir_join(names, nlen, NULL, 0) == ERANGE);
+}
+
 /* Decoders of a body: listings into small and large buffers. */
 static void
 fuzz_body(const char *body, size_t len)
@@ -90,6 +110,7 @@ fuzz_body(const char *body, size_t len)
 		FUZZ_ASSERT(strlen(big) + 1 <= len + 1);
 	e1 = xs_error_errno(body, len);
 	FUZZ_ASSERT(fuzz_known_errno(e1));
+	fuzz_dir_part(body, len);
 }
 
 /* The client's exchange: the stream waits in a socket, then EOF. */

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -274,4 +275,86 @@ xs_directory_msg(struct xs_conn *c, const char *path, struct xs_msg *reply)
 	struct iovec iov = { (void *)(uintptr_t)path, strlen(path) + 1 };
 
 	return (xs_talk(c, XS_DIRECTORY, 0, &iov, 1, reply));
+}
+
+/* The parts of a listing over one message, appended to *BUF. */
+static int
+xs_directory_parts(struct xs_conn *c, const char *path, size_t max,
+    struct xs_msg *reply, char **buf, size_t *len)
+{
+	char gen[XS_GEN_MAX], offstr[24], *nbuf;
+	const char *g, *names;
+	struct iovec iov[2];
+	size_t nlen;
+	unsigned int tries = 0;
+	int error, last;
+
+	iov[0].iov_base = (void *)(uintptr_t)path;
+	iov[0].iov_len = strlen(path) + 1;
+	*len = 0;
+	for (;;) {
+		snprintf(offstr, sizeof(offstr), "%zu", *len);
+		iov[1].iov_base = offstr;
+		iov[1].iov_len = strlen(offstr) + 1;
+		error = xs_talk(c, XS_DIRECTORY_PART, 0, iov, 2, reply);
+		if (error == ENOSYS)
+			return (E2BIG);
+		if (error != 0)
+			return (error);
+		error = xs_dir_part_split(reply->body, reply->hdr.len, &g,
+		    &names, &nlen, &last);
+		if (error != 0)
+			return (error);
+		if (*len == 0)
+			strlcpy(gen, g, sizeof(gen));
+		else if (strcmp(gen, g) != 0) {
+			/* The node changed between two parts: start again. */
+			if (++tries > XS_DIRPART_RETRIES)
+				return (EAGAIN);
+			*len = 0;
+			continue;
+		}
+		if (nlen > max || *len > max - nlen)
+			return (ERANGE);
+		if ((nbuf = realloc(*buf, *len + nlen + 1)) == NULL)
+			return (ENOMEM);
+		*buf = nbuf;
+		memcpy(*buf + *len, names, nlen);
+		*len += nlen;
+		(*buf)[*len] = '\0';
+		if (last)
+			return (0);
+	}
+}
+
+int
+xs_directory_list(struct xs_conn *c, const char *path, size_t max,
+    char **names, size_t *len)
+{
+	struct xs_msg *reply;
+	int error;
+
+	*names = NULL;
+	*len = 0;
+	if ((reply = malloc(sizeof(*reply))) == NULL)
+		return (ENOMEM);
+	error = xs_directory_msg(c, path, reply);
+	if (error == 0) {
+		if (reply->hdr.len > max)
+			error = ERANGE;
+		else if ((*names = malloc(reply->hdr.len + 1)) == NULL)
+			error = ENOMEM;
+		else {
+			memcpy(*names, reply->body, reply->hdr.len + 1);
+			*len = reply->hdr.len;
+		}
+	} else if (error == E2BIG)
+		error = xs_directory_parts(c, path, max, reply, names, len);
+	free(reply);
+	if (error != 0) {
+		free(*names);
+		*names = NULL;
+		*len = 0;
+	}
+	return (error);
 }

@@ -63,4 +63,17 @@ int	xs_write_str(struct xs_conn *, const char *path, const char *value);
 int	xs_directory_msg(struct xs_conn *, const char *path,
 	    struct xs_msg *reply);
 
+/*
+ * The children of PATH as DIRECTORY gives them (names, each with its NUL),
+ * whatever their size: DIRECTORY first, then, when the server says E2BIG,
+ * DIRECTORY_PART from offset 0 on, starting afresh when the node's
+ * generation changes between parts (XS_DIRPART_RETRIES times at most, then
+ * EAGAIN).  *NAMES is allocated (free(3) it) and holds *LEN bytes and a NUL
+ * more.  ERANGE as soon as the names pass MAX bytes; E2BIG when the server
+ * has no DIRECTORY_PART; ENOMEM; or the errors of xs_talk().
+ */
+#define XS_DIRPART_RETRIES	8
+int	xs_directory_list(struct xs_conn *, const char *path, size_t max,
+	    char **names, size_t *len);
+
 #endif /* XS_CLIENT_H */

@@ -231,3 +231,36 @@ xs_dir_join(const char *body, size_t len, char *out, size_t outlen)
 	out[o] = '\0';
 	return (0);
 }
+
+int
+xs_dir_part_split(const char *body, size_t len, const char **gen,
+    const char **names, size_t *nameslen, int *last)
+{
+	size_t glen, off, n;
+
+	*gen = *names = NULL;
+	*nameslen = 0;
+	*last = 0;
+	glen = strnlen(body, len);
+	if (glen == 0 || glen == len || glen >= XS_GEN_MAX ||
+	    strspn(body, "0123456789") != glen)
+		return (EIO);
+	off = glen + 1;
+	*gen = body;
+	*names = body + off;
+	while (off < len) {
+		n = strnlen(body + off, len - off);
+		if (n == len - off)
+			return (EIO);
+		if (n == 0) {
+			/* The closing NUL must be the last byte. */
+			if (off + 1 != len)
+				return (EIO);
+			*last = 1;
+			return (0);
+		}
+		off += n + 1;
+		*nameslen += n + 1;
+	}
+	return (*nameslen > 0 ? 0 : EIO);
+}

@@ -116,4 +116,18 @@ int	xs_reply_match(const struct xs_hdr *req, const struct xs_msg *msg);
  */
 int	xs_dir_join(const char *body, size_t len, char *out, size_t outlen);
 
+/*
+ * One DIRECTORY_PART reply: the node's generation and its NUL, then the
+ * children's names from the requested offset, each with its NUL, and one
+ * more NUL when the list ends in this part (xenstored sends whole names
+ * only).  *GEN points at the generation in BODY, *NAMES and *NAMESLEN at the
+ * names without the closing NUL, *LAST says whether the list ends here.
+ * EIO for a malformed reply: no generation, a name not terminated, an empty
+ * name other than the closing one, or a part that neither carries a name
+ * nor ends the list (a client would ask for it again for ever).
+ */
+#define XS_GEN_MAX	24	/* "%llu" of a 64-bit count and its NUL */
+int	xs_dir_part_split(const char *body, size_t len, const char **gen,
+	    const char **names, size_t *nameslen, int *last);
+
 #endif /* XS_WIRE_H */

@@ -135,6 +135,8 @@ static int
 xs_store_read(struct xs_store *s, const char *key, char *value,
     size_t valuelen)
 {
+	char *names;
+	size_t len;
 	int error;
 
 	if ((error = xs_read_msg(&s->conn, key, &s->msg)) != 0)
@@ -148,10 +150,16 @@ xs_store_read(struct xs_store *s, const char *key, char *value,
 		memcpy(value, s->msg.body, s->msg.hdr.len + 1);
 		return (0);
 	}
-	/* Empty: a directory and an empty value look alike; list it. */
-	if ((error = xs_directory_msg(&s->conn, key, &s->msg)) != 0)
+	/*
+	 * Empty: a directory and an empty value look alike; list it, in
+	 * parts when it is longer than one message.
+	 */
+	if ((error = xs_directory_list(&s->conn, key, valuelen, &names,
+	    &len)) != 0)
 		return (error);
-	return (xs_dir_join(s->msg.body, s->msg.hdr.len, value, valuelen));
+	error = xs_dir_join(names, len, value, valuelen);
+	free(names);
+	return (error);
 }
 
 static int

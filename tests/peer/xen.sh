@@ -348,6 +348,51 @@ else
 	pass "bad path never sent"
 fi
 
+# --- listings over one message: DIRECTORY_PART ---------------------------------
+# 1000 children with 60-byte names make a listing of 61000 bytes, fifteen
+# messages' worth; xenstore-write takes them as pairs in one run.
+long=$(head -c 44 /dev/zero | tr '\0' 'n')
+set --
+i=0
+while [ $i -lt 1000 ]; do
+	set -- "$@" "/local/domain/0/big/entry-$(printf %04d $i)-$long" "v$i"
+	i=$((i + 1))
+done
+XENSTORED_PATH=$S0 xenstore-write "$@"
+set --
+i=0
+while [ $i -lt 1000 ]; do
+	echo "entry-$(printf %04d $i)-$long"
+	i=$((i + 1))
+done >"$T/big.want"
+XENSTORED_PATH=$S0 run $H /local/domain/0/big
+printf '%s\n' "$OUT" >"$T/big.got"
+if [ "$RC" -eq 0 ] && cmp -s "$T/big.got" "$T/big.want"; then
+	pass "hostctl lists 1000 long names whole (DIRECTORY_PART)"
+else
+	fail "hostctl lists 1000 long names whole (DIRECTORY_PART)" \
+	    "exit $RC, $(wc -l <"$T/big.got") lines ($ERR)"
+fi
+XENSTORED_PATH=$S0 run xenstore-list /local/domain/0/big
+printf '%s\n' "$OUT" >"$T/big.xs"
+cmp -s "$T/big.xs" "$T/big.got" && pass "hostctl's listing is xenstore-list's" ||
+    fail "hostctl's listing is xenstore-list's" "$(wc -l <"$T/big.xs") lines from xenstore-list"
+XENSTORED_PATH=$S0 run xenstore-ls /local/domain/0/big
+n=$(printf '%s\n' "$OUT" | grep -c "^entry-[0-9]*-$long = \"v[0-9]*\"$")
+[ "$RC" -eq 0 ] && [ "$n" -eq 1000 ] && pass "xenstore-ls shows the 1000 nodes" ||
+    fail "xenstore-ls shows the 1000 nodes" "exit $RC, $n nodes"
+# Past the caller's buffer (64 KiB in process) it is ERANGE, nothing printed.
+set --
+i=0
+while [ $i -lt 1200 ]; do
+	set -- "$@" "/local/domain/0/huge/entry-$(printf %04d $i)-$long" ""
+	i=$((i + 1))
+done
+XENSTORED_PATH=$S0 xenstore-write "$@"
+set --
+XENSTORED_PATH=$S0 run $H /local/domain/0/huge
+expect "a listing over 64 KiB is ERANGE" 1 "" "hostctl: ioctl: Numerical result out of range"
+
 # --- the xenbus device: xssim --pty -----------------------------------------------
 # On a domU without xenstored the store is /dev/xen/xenbus, a character
 # device: xssim serves one connection on a raw pseudo-terminal linked there,

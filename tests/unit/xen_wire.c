@@ -178,6 +178,54 @@ test_listing(void)
 	    xs_dir_join("a\0\0", 3, out, sizeof(out)) == EIO);
 }
 
+static int
+part(const char *body, size_t len, const char *wgen, const char *wnames,
+    size_t wlen, int wlast)
+{
+	const char *gen, *names;
+	size_t nlen;
+	int last;
+
+	if (xs_dir_part_split(body, len, &gen, &names, &nlen, &last) != 0)
+		return (0);
+	return (strcmp(gen, wgen) == 0 && nlen == wlen &&
+	    memcmp(names, wnames, wlen) == 0 && last == wlast);
+}
+
+static int
+part_error(const char *body, size_t len)
+{
+	const char *gen, *names;
+	size_t nlen;
+	int last;
+
+	return (xs_dir_part_split(body, len, &gen, &names, &nlen, &last));
+}
+
+static void
+test_directory_part(void)
+{
+	CHECK("part: names, more to come",
+	    part("17\0a\0bb\0", 8, "17", "a\0bb\0", 5, 0));
+	CHECK("part: names and the closing NUL",
+	    part("17\0a\0bb\0\0", 9, "17", "a\0bb\0", 5, 1));
+	CHECK("part: past the end, the closing NUL alone",
+	    part("3\0\0", 3, "3", "", 0, 1));
+	CHECK("part: no generation is EIO", part_error("", 0) == EIO);
+	CHECK("part: generation not terminated is EIO",
+	    part_error("123", 3) == EIO);
+	CHECK("part: generation not a number is EIO",
+	    part_error("x1\0a\0\0", 6) == EIO);
+	CHECK("part: generation too long is EIO",
+	    part_error("123456789012345678901234\0\0", 26) == EIO);
+	CHECK("part: a name not terminated is EIO",
+	    part_error("1\0ab", 4) == EIO);
+	CHECK("part: an empty name before the end is EIO",
+	    part_error("1\0a\0\0b\0", 7) == EIO);
+	CHECK("part: neither a name nor the end is EIO",
+	    part_error("1\0", 2) == EIO);
+}
+
 int
 main(void)
 {
@@ -185,5 +233,6 @@ main(void)
 	test_errors();
 	test_reader();
 	test_listing();
+	test_directory_part();
 	return (CHECK_EXIT());
 }
