@@ -315,12 +315,18 @@ static int
 listen_on(const char *path)
 {
 	struct sockaddr_un sun;
-	int fd;
+	int fd, n;
 
+	/*
+	 * Bound and listening under a name of its own first, then renamed:
+	 * a client that sees the socket can connect at once (between bind
+	 * and listen it would be refused).
+	 */
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path)) {
+	n = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s.%d", path,
+	    (int)getpid());
+	if (n < 0 || (size_t)n >= sizeof(sun.sun_path)) {
 		fprintf(stderr, "xssim: %s: path too long\n", path);
 		return (-1);
 	}
@@ -328,10 +334,11 @@ listen_on(const char *path)
 		perror("xssim: socket");
 		return (-1);
 	}
-	unlink(path);
+	unlink(sun.sun_path);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    listen(fd, 16) == -1) {
+	    listen(fd, 16) == -1 || rename(sun.sun_path, path) == -1) {
 		fprintf(stderr, "xssim: %s: %s\n", path, strerror(errno));
+		unlink(sun.sun_path);
 		close(fd);
 		return (-1);
 	}
