@@ -40,7 +40,8 @@ HELPER_SRCS	:= $(wildcard tests/helpers/*.c)
 HELPERS		:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
 PRELOAD_SRCS	:= $(wildcard tests/preload/*.c sim/preload/*.c)
 PRELOADS	:= $(patsubst %.c,$(BUILD)/%.so,$(notdir $(PRELOAD_SRCS)))
-HEADERS		:= $(wildcard include/*.h include/*/*/*.h lib/*.h lib/*/*.h)
+HEADERS		:= $(wildcard include/*.h include/*/*/*.h lib/*.h lib/*/*.h \
+		     sim/*/*.h fuzz/*.h tests/*.h)
 
 .PHONY: all run check check-vm deps deps-test bench fuzz lint install clean
 
@@ -79,9 +80,16 @@ endef
 $(foreach p,$(CMDS),$(eval $(call program,$(p),cmd)))
 $(foreach p,$(SIMS),$(eval $(call program,$(p),sim)))
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpvbus.a $(HEADERS)
+# The code outside lib/ that a unit test links, as objects.
+UNIT_OBJS_vmware_rpc	= sim/hvsim/vmware_host.o
+unit_objs = $(addprefix $(BUILD)/obj/,$(UNIT_OBJS_$(1)))
+
+.SECONDEXPANSION:
+$(BUILD)/tests/%: tests/unit/%.c $$(call unit_objs,$$*) $(BUILD)/libpvbus.a \
+	    $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpvbus.a $(LDLIBS)
+	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(LDFLAGS) -o $@ $< \
+	    $(call unit_objs,$*) $(BUILD)/libpvbus.a $(LDLIBS)
 
 # Some unit tests replay a fuzz target's corpus through the target itself.
 $(UNITS): $(wildcard fuzz/*.c)

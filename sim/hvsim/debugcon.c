@@ -25,29 +25,39 @@ static const struct option debugcon_options[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static struct {
+struct debugcon {
 	const char	*path;
 	FILE		*f;
-} dc;
+};
+
+static void *
+debugcon_new(void)
+{
+	return (calloc(1, sizeof(struct debugcon)));
+}
 
 static int
-debugcon_option(int val, const char *arg)
+debugcon_option(void *ctx, int val, const char *arg)
 {
+	struct debugcon *dc = ctx;
+
 	if (val != OPT_DEBUGCON)
 		return (-1);
-	dc.path = arg;
+	dc->path = arg;
 	return (0);
 }
 
 static int
-debugcon_init(void)
+debugcon_init(void *ctx)
 {
-	if (dc.path == NULL || strcmp(dc.path, "-") == 0) {
-		dc.f = dc.path ? stderr : NULL;
+	struct debugcon *dc = ctx;
+
+	if (dc->path == NULL || strcmp(dc->path, "-") == 0) {
+		dc->f = dc->path ? stderr : NULL;
 		return (0);
 	}
-	if ((dc.f = fopen(dc.path, "we")) == NULL) {
-		fprintf(stderr, "hvsim: debugcon: %s: %s\n", dc.path,
+	if ((dc->f = fopen(dc->path, "we")) == NULL) {
+		fprintf(stderr, "hvsim: debugcon: %s: %s\n", dc->path,
 		    strerror(errno));
 		return (-1);
 	}
@@ -55,9 +65,11 @@ debugcon_init(void)
 }
 
 static int
-debugcon_claims(uint16_t port)
+debugcon_claims(void *ctx, uint16_t port)
 {
-	return (dc.f != NULL && port == DEBUGCON_PORT);
+	const struct debugcon *dc = ctx;
+
+	return (dc->f != NULL && port == DEBUGCON_PORT);
 }
 
 /* The value an in of SIZE bytes reads, merged into RAX as the CPU does. */
@@ -79,7 +91,8 @@ read_into_rax(struct user_regs_struct *regs, unsigned int size)
 
 /* ins/outs: COUNT elements of SIZE bytes at the index register. */
 static int
-string_io(const struct hvsim_io *io, struct user_regs_struct *regs)
+string_io(struct debugcon *dc, const struct hvsim_io *io,
+    struct user_regs_struct *regs)
 {
 	unsigned char buf[MAX_CHUNK];
 	uint64_t count = io->rep ? regs->rcx : 1, n, bytes, addr, i;
@@ -96,7 +109,7 @@ string_io(const struct hvsim_io *io, struct user_regs_struct *regs)
 			/* The port keeps the low byte of each element. */
 			for (i = 0; i < n; i++)
 				fputc(buf[(down ? n - 1 - i : i) * io->size],
-				    dc.f);
+				    dc->f);
 		} else {
 			memset(buf, DEBUGCON_READBACK, bytes);
 			if (hvsim_mem_write(io->pid, addr, buf, bytes) == -1)
@@ -107,37 +120,43 @@ string_io(const struct hvsim_io *io, struct user_regs_struct *regs)
 		if (io->rep)
 			regs->rcx -= n;
 	}
-	fflush(dc.f);
+	fflush(dc->f);
 	return (0);
 }
 
 static int
-debugcon_io(const struct hvsim_io *io, struct user_regs_struct *regs)
+debugcon_io(void *ctx, const struct hvsim_io *io,
+    struct user_regs_struct *regs)
 {
+	struct debugcon *dc = ctx;
+
 	if (io->string)
-		return (string_io(io, regs));
+		return (string_io(dc, io, regs));
 	if (io->out) {
-		fputc((int)(regs->rax & 0xff), dc.f);
-		fflush(dc.f);
+		fputc((int)(regs->rax & 0xff), dc->f);
+		fflush(dc->f);
 	} else
 		read_into_rax(regs, io->size);
 	return (0);
 }
 
 static void
-debugcon_fini(void)
+debugcon_free(void *ctx)
 {
-	if (dc.f != NULL && dc.f != stderr)
-		fclose(dc.f);
-	dc.f = NULL;
+	struct debugcon *dc = ctx;
+
+	if (dc != NULL && dc->f != NULL && dc->f != stderr)
+		fclose(dc->f);
+	free(dc);
 }
 
 const struct hvsim_model hvsim_model_debugcon = {
 	.name = "debugcon",
 	.options = debugcon_options,
+	.new = debugcon_new,
 	.option = debugcon_option,
 	.init = debugcon_init,
 	.claims = debugcon_claims,
 	.io = debugcon_io,
-	.fini = debugcon_fini,
+	.free = debugcon_free,
 };

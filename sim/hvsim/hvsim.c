@@ -83,7 +83,10 @@ static struct {
 	int			 vsock;		/* --vsock: AF_VSOCK allowed */
 	int			 stats;
 	unsigned long		 ncpuid, nio;
-	const struct hvsim_model *models[16];	/* the profile's */
+	struct instance {
+		const struct hvsim_model *model;
+		void		*ctx;
+	}			 models[16];	/* the profile's */
 	size_t			 nmodels;
 	pid_t			 main_pid;
 	int			 main_status;
@@ -329,14 +332,14 @@ decode_io(const unsigned char *b, size_t n, uint64_t rdx, struct hvsim_io *io)
 	return (0);
 }
 
-static const struct hvsim_model *
+static const struct instance *
 model_for(uint16_t port)
 {
 	size_t i;
 
 	for (i = 0; i < S.nmodels; i++)
-		if (S.models[i]->claims(port))
-			return (S.models[i]);
+		if (S.models[i].model->claims(S.models[i].ctx, port))
+			return (&S.models[i]);
 	return (NULL);
 }
 
@@ -348,7 +351,7 @@ static int
 on_gp_fault(struct tracee *t)
 {
 	struct user_regs_struct regs;
-	const struct hvsim_model *m;
+	const struct instance *m;
 	struct hvsim_io io;
 	unsigned char insn[16];
 	siginfo_t si;
@@ -367,7 +370,7 @@ on_gp_fault(struct tracee *t)
 		    (m = model_for(io.port)) == NULL)
 			return (0);
 		io.pid = t->pid;
-		if (m->io(&io, &regs) != 0)
+		if (m->model->io(m->ctx, &io, &regs) != 0)
 			return (0);
 		regs.rip += io.len;
 		S.nio++;
@@ -864,24 +867,28 @@ static const struct option own_options[] = {
 };
 #define NOWN	(sizeof(own_options) / sizeof(own_options[0]))
 
+/*
+ * Long options: ours, then every instance's; OWNER[i] is the instance
+ * whose option longopts[i] is.
+ */
 static struct option *
-build_options(const struct hvsim_model ***owner)
+build_options(struct instance *all, size_t nall, struct instance ***owner)
 {
 	const struct option *o;
 	struct option *v;
 	size_t i, n = NOWN;
 
-	for (i = 0; hvsim_models[i] != NULL; i++)
-		for (o = hvsim_models[i]->options; o && o->name; o++)
+	for (i = 0; i < nall; i++)
+		for (o = all[i].model->options; o && o->name; o++)
 			n++;
 	if ((v = calloc(n + 1, sizeof(*v))) == NULL ||
 	    (*owner = calloc(n + 1, sizeof(**owner))) == NULL)
 		die(EX_OSERR, "%s", strerror(errno));
 	memcpy(v, own_options, sizeof(own_options));
 	n = NOWN;
-	for (i = 0; hvsim_models[i] != NULL; i++)
-		for (o = hvsim_models[i]->options; o && o->name; o++) {
-			(*owner)[n] = hvsim_models[i];
+	for (i = 0; i < nall; i++)
+		for (o = all[i].model->options; o && o->name; o++) {
+			(*owner)[n] = &all[i];
 			v[n++] = *o;
 		}
 	return (v);
@@ -900,34 +907,63 @@ usage_error(const char *fmt, const char *arg)
 /* A model's option is an error unless the profile enables the model. */
 static void
 check_model_options(const struct option *longopts,
-    const struct hvsim_model **owner, const char *given)
+    struct instance *const *owner, const char *given)
 {
 	char msg[256];
 	size_t i;
 
 	for (i = NOWN; longopts[i].name != NULL; i++) {
 		if (!given[i] || hvsim_profile_has_model(S.cpu.profile,
-		    owner[i]->name))
+		    owner[i]->model->name))
 			continue;
 		snprintf(msg, sizeof(msg), "--%s: profile %s does not enable "
 		    "the %s model", longopts[i].name, S.cpu.profile->name,
-		    owner[i]->name);
+		    owner[i]->model->name);
 		usage_error("%s", msg);
 	}
+}
+
+/* Every model a profile names is built in: a table error otherwise. */
+static void
+check_profiles(void)
+{
+	const struct hvsim_profile *p;
+	const char *const *m;
+	size_t i;
+
+	for (p = hvsim_profiles; p->name != NULL; p++)
+		for (m = p->models; *m != NULL; m++) {
+			for (i = 0; hvsim_models[i] != NULL; i++)
+				if (strcmp(hvsim_models[i]->name, *m) == 0)
+					break;
+			if (hvsim_models[i] == NULL)
+				die(EX_SOFTWARE, "profile %s names model %s, "
+				    "which is not built in", p->name, *m);
+		}
 }
 
 int
 main(int argc, char *argv[])
 {
-	const struct hvsim_model **owner;
+	struct instance all[sizeof(S.models) / sizeof(S.models[0])];
+	struct instance **owner;
 	struct option *longopts;
 	struct hvsim_leaf l;
 	char err[512], *given;
 	int c, idx, st;
-	size_t i;
+	size_t i, nall;
 
+	check_profiles();
 	S.cpu.profile = hvsim_profile_find("none");
-	longopts = build_options(&owner);
+	/* Instances first: their options fill them in as they come. */
+	for (nall = 0; hvsim_models[nall] != NULL; nall++) {
+		if (nall == sizeof(all) / sizeof(all[0]))
+			die(EX_SOFTWARE, "too many models");
+		all[nall].model = hvsim_models[nall];
+		if ((all[nall].ctx = hvsim_models[nall]->new()) == NULL)
+			die(EX_OSERR, "%s", strerror(errno));
+	}
+	longopts = build_options(all, nall, &owner);
 	for (i = 0; longopts[i].name != NULL; i++)
 		;
 	if ((given = calloc(i, 1)) == NULL)
@@ -937,8 +973,9 @@ main(int argc, char *argv[])
 		if ((c = getopt_long(argc, argv, "+h", longopts, &idx)) == -1)
 			break;
 		if (idx >= (int)NOWN) {
-			if (owner[idx]->option == NULL ||
-			    owner[idx]->option(c, optarg) == -1)
+			if (owner[idx]->model->option == NULL ||
+			    owner[idx]->model->option(owner[idx]->ctx, c,
+			    optarg) == -1)
 				exit(EX_USAGE);
 			given[idx] = 1;
 			continue;
@@ -993,16 +1030,16 @@ main(int argc, char *argv[])
 	free(longopts);
 	free(owner);
 
-	for (i = 0; hvsim_models[i] != NULL; i++) {
+	for (i = 0; i < nall; i++) {
 		if (!hvsim_profile_has_model(S.cpu.profile,
-		    hvsim_models[i]->name))
+		    all[i].model->name)) {
+			all[i].model->free(all[i].ctx);
 			continue;
-		if (S.nmodels == sizeof(S.models) / sizeof(S.models[0]))
-			die(EX_SOFTWARE, "too many models");
-		if (hvsim_models[i]->init != NULL &&
-		    hvsim_models[i]->init() == -1)
+		}
+		if (all[i].model->init != NULL &&
+		    all[i].model->init(all[i].ctx) == -1)
 			exit(EX_CONFIG);
-		S.models[S.nmodels++] = hvsim_models[i];
+		S.models[S.nmodels++] = all[i];
 	}
 
 	S.main_pid = start(argv);
@@ -1010,8 +1047,7 @@ main(int argc, char *argv[])
 	st = supervise();
 
 	for (i = 0; i < S.nmodels; i++)
-		if (S.models[i]->fini != NULL)
-			S.models[i]->fini();
+		S.models[i].model->free(S.models[i].ctx);
 	if (S.stats)
 		fprintf(stderr, "hvsim: cpuid=%lu io=%lu\n", S.ncpuid, S.nio);
 	hvsim_patch_fini();

@@ -24,27 +24,33 @@ struct hvsim_io {
 };
 
 /*
- * A device model.  Models keep their own state; hvsim calls io() for an
- * instruction on a port the model claims.  io() reads and changes REGS (the
- * thread's registers; hvsim writes them back and advances RIP past the
- * instruction on success) and the program's memory through hvsim_mem_read()
- * and hvsim_mem_write().  A string instruction's model updates RSI/RDI/RCX as
- * the hardware would.  io() returns 0 when done, -1 to deliver the SIGSEGV an
- * unmodelled access gets.
+ * A device model.  An instance's state lives in the context new() returns,
+ * so that a model can run more than once in a process (the unit tests make
+ * a fresh host per case).  hvsim makes one instance of every model before
+ * it reads the command line; io() is called for an instruction on a port
+ * the instance claims.  io() reads and changes REGS (the thread's
+ * registers; hvsim writes them back and advances RIP past the instruction
+ * on success) and the program's memory through hvsim_mem_read() and
+ * hvsim_mem_write().  A string instruction's model updates RSI/RDI/RCX as
+ * the hardware would.  io() returns 0 when done, -1 to deliver the SIGSEGV
+ * an unmodelled access gets.
  */
 struct hvsim_model {
 	const char		*name;
 	/* Long options the model adds to hvsim's command line, or NULL. */
 	const struct option	*options;
+	/* An instance with the defaults, or NULL with errno. */
+	void	*(*new)(void);
 	/* One of those options was given; 0 or -1 (message printed). */
-	int	(*option)(int val, const char *arg);
+	int	(*option)(void *ctx, int val, const char *arg);
 	/* Before the program starts; 0 or -1 (message printed). */
-	int	(*init)(void);
-	/* Whether the model answers this port. */
-	int	(*claims)(uint16_t port);
-	int	(*io)(const struct hvsim_io *, struct user_regs_struct *regs);
-	/* After the program ended (save state, free). */
-	void	(*fini)(void);
+	int	(*init)(void *ctx);
+	/* Whether the instance answers this port. */
+	int	(*claims)(void *ctx, uint16_t port);
+	int	(*io)(void *ctx, const struct hvsim_io *,
+		    struct user_regs_struct *regs);
+	/* After the program ended, or unused: save state, free CTX. */
+	void	(*free)(void *ctx);
 };
 
 /* The models compiled in, NULL-terminated (sim/hvsim/models.c). */

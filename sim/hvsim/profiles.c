@@ -151,9 +151,8 @@ static const struct hvsim_leaf tcg_leaves[] = {
 };
 
 static const char *const no_models[] = { NULL };
-static const char *const qemu_models[] = { "fw_cfg", "debugcon", NULL };
-static const char *const tcg_models[] = { "fw_cfg", "vmport", "debugcon",
-    NULL };
+/* Only models that are built (models.c); hvsim refuses to start otherwise. */
+static const char *const qemu_models[] = { "debugcon", NULL };
 static const char *const vmware_models[] = { "vmware", NULL };
 
 #define LEAVES(a)	(a), NELEM(a)
@@ -170,7 +169,7 @@ const struct hvsim_profile hvsim_profiles[] = {
 	{ "vmware", "VMware", 1, vmware_models, LEAVES(vmware_leaves) },
 	{ "bhyve", "FreeBSD bhyve", 1, no_models, LEAVES(bhyve_leaves) },
 	{ "openbsd", "OpenBSD vmm", 1, no_models, LEAVES(openbsd_leaves) },
-	{ "tcg", "QEMU TCG", 1, tcg_models, LEAVES(tcg_leaves) },
+	{ "tcg", "QEMU TCG", 1, qemu_models, LEAVES(tcg_leaves) },
 	{ NULL, NULL, 0, NULL, NULL, 0 }
 };
 

@@ -4,6 +4,7 @@
  * for the backdoor instructions, so every register and byte the library
  * exchanges goes through the same code hvsim runs.
  */
+#include <sys/time.h>
 #include <bsd/string.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -12,9 +13,10 @@
 
 #include "check.h"
 #include "vmware_rpc.h"
+#include "../sim/hvsim/vmware_host.h"
 
-/* The model, compiled into this test. */
-#include "../../sim/hvsim/vmware.c"
+/* The host the cases talk to (a fresh one from host()). */
+static struct vmw_host *vmw;
 
 /* The traced program is this process: its memory is ours. */
 int
@@ -53,7 +55,7 @@ model_call(struct pv_bd_regs *r, uint16_t port, int string, int out,
 	u.rsi = r->si;
 	u.rdi = r->di;
 	u.rbp = r->bp;
-	if (vmw_io(&io, &u) != 0) {
+	if (vmw_host_io(vmw, &io, &u) != 0) {
 		faults++;
 		return;
 	}
@@ -93,14 +95,23 @@ static const struct pv_vmw_transport model = { m_in, m_hb_out, m_hb_in, NULL };
 static void
 host(int no_hb, int no_cookies, unsigned long cpt, unsigned int maxch)
 {
-	vmw_fini();
-	vmw.no_hb = no_hb;
-	vmw.no_cookies = no_cookies;
-	vmw.cpt_every = cpt;
-	vmw.max_channels = maxch;
-	vmw.secure_rpc = 0;
-	vmw.fault = FAULT_NONE;
-	vmw.transfers = vmw.calls = vmw.hb_calls = vmw.opens = 0;
+	vmw_host_free(vmw);
+	if ((vmw = vmw_host_new()) == NULL)
+		abort();
+	vmw->no_hb = no_hb;
+	vmw->no_cookies = no_cookies;
+	vmw->cpt_every = cpt;
+	vmw->max_channels = maxch;
+}
+
+/* The same host started again: the table is what its state file holds. */
+static void
+restart(void)
+{
+	const char *state = vmw->state;
+
+	host(0, 0, 0, VMW_MAXCHANNELS);
+	vmw->state = state;
 }
 
 static unsigned int
@@ -109,14 +120,14 @@ open_channels(void)
 	unsigned int i, n = 0;
 
 	for (i = 0; i < VMW_MAXCHANNELS; i++)
-		n += vmw.chans[i].used;
+		n += vmw->chans[i].used;
 	return (n);
 }
 
 static const char *
 host_value(const char *key)
 {
-	struct vmw_entry *e = vmw_lookup(key, strlen(key));
+	struct vmw_entry *e = vmw_host_lookup(vmw, key, strlen(key));
 
 	return (e ? (const char *)e->value : NULL);
 }
@@ -192,13 +203,13 @@ test_bad_keys(void)
 		if (cases[i].error == 0)
 			continue;
 		/* Refused keys send nothing and set nothing. */
-		calls = vmw.calls;
+		calls = vmw->calls;
 		strlcpy(value, "v", sizeof(value));
 		error = pv_guestinfo_op(&model, cases[i].op, cases[i].key,
 		    value, sizeof(value));
 		snprintf(name, sizeof(name), "bad key %zu sends nothing", i);
-		CHECK(name, error == cases[i].error && vmw.calls == calls &&
-		    vmw.nentries == 0);
+		CHECK(name, error == cases[i].error && vmw->calls == calls &&
+		    vmw->nentries == 0);
 	}
 }
 
@@ -241,7 +252,7 @@ test_roundtrip(void)
 			snprintf(name, sizeof(name), "%s: write %zu exact "
 			    "length", hosts[h].name, len);
 			CHECK(name, ew == 0 && in[0] == '\0' &&
-			    vmw.last_msglen == strlen("info-set guestinfo.rt ") +
+			    vmw->last_msglen == strlen("info-set guestinfo.rt ") +
 			    len);
 			for (j = 0; j < len; j++)	/* the echo cleared it */
 				in[j] = 1 + (j * 7 + s) % 255;
@@ -252,13 +263,13 @@ test_roundtrip(void)
 			    hosts[h].name, len);
 			CHECK(name, er == 0 && strlen(out) == len &&
 			    memcmp(in, out, len) == 0 &&
-			    vmw.last_msglen == strlen("info-get guestinfo.rt"));
+			    vmw->last_msglen == strlen("info-get guestinfo.rt"));
 		}
 		snprintf(name, sizeof(name), "%s: channels closed",
 		    hosts[h].name);
 		CHECK(name, open_channels() == 0 && faults == 0);
 		if (hosts[h].cpt)
-			CHECK("checkpoints happened", vmw.transfers >=
+			CHECK("checkpoints happened", vmw->transfers >=
 			    2 * hosts[h].cpt);
 	}
 	free(in);
@@ -276,11 +287,11 @@ test_calls(void)
 	host(0, 0, 0, VMW_MAXCHANNELS);
 	memset(v, 'a', 60000);
 	v[60000] = '\0';
-	vmw_set("guestinfo.big", 13, v, 60000);
-	vmw.calls = 0;
+	vmw_host_set(vmw, "guestinfo.big", 13, v, 60000);
+	vmw->calls = 0;
 	CHECK("hb read 60000", pv_guestinfo_op(&model, PVBUS_KVREAD,
 	    "guestinfo.big", v, PVBUS_KVOP_MAXSIZE) == 0 && strlen(v) == 60000);
-	CHECK("hb read takes 7 backdoor calls", vmw.calls == 7);
+	CHECK("hb read takes 7 backdoor calls", vmw->calls == 7);
 	free(v);
 }
 
@@ -292,7 +303,7 @@ test_errors(void)
 	int error;
 
 	host(0, 0, 0, VMW_MAXCHANNELS);
-	vmw_set("guestinfo.x", 11, "12345678", 8);
+	vmw_host_set(vmw, "guestinfo.x", 11, "12345678", 8);
 	CHECK("missing key ENOENT", pv_guestinfo_op(&model, PVBUS_KVREAD,
 	    "guestinfo.nope", v, sizeof(v)) == ENOENT && v[0] == '\0');
 	CHECK("short buffer ERANGE", pv_guestinfo_op(&model, PVBUS_KVREAD,
@@ -308,13 +319,13 @@ test_errors(void)
 	{
 		size_t big = PVBUS_KVOP_MAXSIZE + 10;
 		char *b = malloc(big);
-		unsigned long calls = vmw.calls;
+		unsigned long calls = vmw->calls;
 
 		memset(b, 'b', big - 1);
 		b[big - 1] = '\0';
 		CHECK("value over 64 KiB E2BIG", pv_guestinfo_op(&model,
 		    PVBUS_KVWRITE, "guestinfo.big", b, big) == E2BIG &&
-		    vmw.calls == calls && host_value("guestinfo.big") == NULL);
+		    vmw->calls == calls && host_value("guestinfo.big") == NULL);
 		b[PVBUS_KVOP_MAXSIZE - 1] = '\0';
 		CHECK("value of 64 KiB - 1 fits", pv_guestinfo_op(&model,
 		    PVBUS_KVWRITE, "guestinfo.big", b, big) == 0);
@@ -325,41 +336,41 @@ test_errors(void)
 		free(b);
 	}
 
-	vmw.secure_rpc = 1;
+	vmw->secure_rpc = 1;
 	strlcpy(v, "new", sizeof(v));
 	CHECK("secure rpc write EACCES", pv_guestinfo_op(&model,
 	    PVBUS_KVWRITE, "guestinfo.x", v, sizeof(v)) == EACCES &&
 	    strcmp(host_value("guestinfo.x"), "12345678") == 0);
 	CHECK("secure rpc read EACCES", pv_guestinfo_op(&model, PVBUS_KVREAD,
 	    "guestinfo.x", v, sizeof(v)) == EACCES);
-	vmw.secure_rpc = 0;
+	vmw->secure_rpc = 0;
 
-	vmw.fault = FAULT_NOPREFIX;
+	vmw->fault = FAULT_NOPREFIX;
 	strlcpy(v, "new", sizeof(v));
 	CHECK("reply without 1 is EIO", pv_guestinfo_op(&model, PVBUS_KVWRITE,
 	    "guestinfo.x", v, sizeof(v)) == EIO &&
 	    strcmp(host_value("guestinfo.x"), "12345678") == 0);
-	vmw.fault = FAULT_HUGE;
+	vmw->fault = FAULT_HUGE;
 	CHECK("reply longer than any is EIO", pv_guestinfo_op(&model,
 	    PVBUS_KVREAD, "guestinfo.x", v, sizeof(v)) == EIO &&
-	    !vmw.chans[0].replying);
-	vmw.fault = FAULT_CLOSE;
+	    !vmw->chans[0].replying);
+	vmw->fault = FAULT_CLOSE;
 	strlcpy(v, "a value long enough to be cut", sizeof(v));
 	CHECK("channel closed mid-send is EIO", pv_guestinfo_op(&model,
 	    PVBUS_KVWRITE, "guestinfo.x", v, sizeof(v)) == EIO &&
 	    strcmp(host_value("guestinfo.x"), "12345678") == 0);
-	vmw.no_hb = 1;
+	vmw->no_hb = 1;
 	strlcpy(v, "a value long enough to be cut", sizeof(v));
 	CHECK("channel closed mid-send (lb) is EIO", pv_guestinfo_op(&model,
 	    PVBUS_KVWRITE, "guestinfo.x", v, sizeof(v)) == EIO &&
 	    strcmp(host_value("guestinfo.x"), "12345678") == 0);
-	vmw.no_hb = 0;
-	vmw.fault = FAULT_NONE;
+	vmw->no_hb = 0;
+	vmw->fault = FAULT_NONE;
 	CHECK("faults leave no channel open", open_channels() == 0);
 
 	/* Two channels held by someone else fill a host of two. */
 	host(0, 0, 0, 2);
-	vmw_set("guestinfo.x", 11, "1", 1);
+	vmw_host_set(vmw, "guestinfo.x", 11, "1", 1);
 	CHECK("hold channel 1", pv_vmw_open(&model, PV_VMW_PROTO_TCLO,
 	    &held[0]) == 0);
 	CHECK("hold channel 2", pv_vmw_open(&model, PV_VMW_PROTO_TCLO,
@@ -394,14 +405,14 @@ test_erange_fresh(void)
 	unsigned long calls;
 
 	host(0, 0, 0, VMW_MAXCHANNELS);
-	vmw_set("guestinfo.k", 11, "0123456789abcdef", 16);
+	vmw_host_set(vmw, "guestinfo.k", 11, "0123456789abcdef", 16);
 	CHECK("ERANGE: short buffer", pv_guestinfo_op(&model, PVBUS_KVREAD,
 	    "guestinfo.k", small, sizeof(small)) == ERANGE && small[0] == '\0');
-	calls = vmw.calls;
-	vmw_set("guestinfo.k", 11, "changed", 7);
+	calls = vmw->calls;
+	vmw_host_set(vmw, "guestinfo.k", 11, "changed", 7);
 	CHECK("ERANGE: the retry sees the host's new value", pv_guestinfo_op(
 	    &model, PVBUS_KVREAD, "guestinfo.k", big, sizeof(big)) == 0 &&
-	    strcmp(big, "changed") == 0 && vmw.calls > calls);
+	    strcmp(big, "changed") == 0 && vmw->calls > calls);
 }
 
 static void
@@ -445,35 +456,35 @@ test_state(void)
 	close(fd);
 	unlink(path);
 	host(0, 0, 0, VMW_MAXCHANNELS);
-	vmw.state = path;
-	CHECK("state: new file", vmw_init() == 0);
+	vmw->state = path;
+	CHECK("state: new file", vmw_host_init(vmw) == 0);
 	strlcpy(v, "line one\nline two", sizeof(v));
 	CHECK("state: set", pv_guestinfo_op(&model, PVBUS_KVWRITE,
 	    "guestinfo.s", v, sizeof(v)) == 0);
-	vmw_fini();
-	CHECK("state: reload", vmw_init() == 0);
+	restart();
+	CHECK("state: reload", vmw_host_init(vmw) == 0);
 	CHECK("state: survives", pv_guestinfo_op(&model, PVBUS_KVREAD,
 	    "guestinfo.s", v, sizeof(v)) == 0 &&
 	    strcmp(v, "line one\nline two") == 0);
-	vmw_fini();
-	vmw_option(OPT_GUESTINFO, "guestinfo.s=preset");
-	CHECK("state: preset overrides", vmw_init() == 0 &&
+	restart();
+	vmw_host_option(vmw, OPT_GUESTINFO, "guestinfo.s=preset");
+	CHECK("state: preset overrides", vmw_host_init(vmw) == 0 &&
 	    strcmp(host_value("guestinfo.s"), "preset") == 0);
-	vmw_fini();
+	restart();
 	if ((f = fopen(path, "w")) != NULL) {
 		fputs("something else\n", f);
 		fclose(f);
 	}
 	fprintf(stderr, "(a refusal message follows)\n");
-	CHECK("state: foreign file refused", vmw_init() == -1);
-	vmw.state = NULL;
+	CHECK("state: foreign file refused", vmw_host_init(vmw) == -1);
+	vmw->state = NULL;
 	unlink(path);
 	CHECK("options: bad numbers refused",
-	    vmw_option(OPT_CPT, "1") == -1 &&
-	    vmw_option(OPT_MAX_CHANNELS, "129") == -1 &&
-	    vmw_option(OPT_MAX_CHANNELS, "x") == -1 &&
-	    vmw_option(OPT_FAULT, "nonsense") == -1 &&
-	    vmw_option(OPT_GUESTINFO, "=x") == -1);
+	    vmw_host_option(vmw, OPT_CPT, "1") == -1 &&
+	    vmw_host_option(vmw, OPT_MAX_CHANNELS, "129") == -1 &&
+	    vmw_host_option(vmw, OPT_MAX_CHANNELS, "x") == -1 &&
+	    vmw_host_option(vmw, OPT_FAULT, "nonsense") == -1 &&
+	    vmw_host_option(vmw, OPT_GUESTINFO, "=x") == -1);
 }
 
 /*
@@ -520,6 +531,6 @@ main(void)
 	test_erange_fresh();
 	test_errors();
 	test_probe();
-	vmw_fini();
+	vmw_host_free(vmw);
 	return (CHECK_EXIT());
 }

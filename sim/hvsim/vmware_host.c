@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hvsim.h"
+#include "vmware_host.h"
 
 #define VMW_MAGIC		0x564D5868u
 #define VMW_PORT		0x5658
@@ -42,67 +42,12 @@ enum { OPEN, SENDSIZE, SENDPAYLOAD, RECVSIZE, RECVPAYLOAD, RECVSTATUS,
 
 #define VMW_VERSION		6	/* VERSION_MAGIC of open-vm-tools */
 #define VMW_TYPE_ESX		2
-#define VMW_MAXCHANNELS		128
-#define VMW_MAXMSG		(1024 * 1024)
-
-/* Faults a broken host shows (--vmware-fault). */
-enum vmw_fault {
-	FAULT_NONE,
-	FAULT_NOPREFIX,		/* replies without "1 " or "0 " */
-	FAULT_HUGE,		/* announces a reply far longer than any */
-	FAULT_CLOSE,		/* closes the channel in the middle of a send */
-};
 
 static const char *const vmw_fault_names[] = {
 	[FAULT_NONE] = "none",
 	[FAULT_NOPREFIX] = "noprefix",
 	[FAULT_HUGE] = "huge-reply",
 	[FAULT_CLOSE] = "close-mid-send",
-};
-
-struct vmw_chan {
-	int		 used;
-	uint32_t	 proto;
-	uint32_t	 cookie1, cookie2;
-	int		 cpt;		/* interrupt this transfer */
-	unsigned char	*in;		/* message from the guest */
-	size_t		 inlen, inpos;
-	int		 sending;
-	unsigned char	*out;		/* reply to the guest */
-	size_t		 outlen, outpos;
-	int		 replying;
-};
-
-struct vmw_entry {
-	char		*key;
-	unsigned char	*value;
-	size_t		 vlen;
-};
-
-static struct {
-	/* options */
-	const char		*state;
-	int			 no_hb;
-	int			 no_cookies;
-	int			 secure_rpc;
-	unsigned long		 cpt_every;
-	unsigned int		 max_channels;
-	enum vmw_fault		 fault;
-	/* host */
-	struct vmw_chan		 chans[VMW_MAXCHANNELS];
-	struct vmw_entry	*table;
-	size_t			 nentries;
-	unsigned long		 transfers;
-	/* what the guest did, for tests */
-	unsigned long		 calls;
-	unsigned long		 hb_calls;
-	unsigned long		 opens;
-	size_t			 last_msglen;
-} vmw = { .max_channels = VMW_MAXCHANNELS };
-
-enum {
-	OPT_STATE = 0x5600, OPT_GUESTINFO, OPT_NO_HB, OPT_CPT, OPT_NO_COOKIES,
-	OPT_SECURE_RPC, OPT_MAX_CHANNELS, OPT_FAULT
 };
 
 static const struct option vmw_options[] = {
@@ -117,20 +62,21 @@ static const struct option vmw_options[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static struct vmw_entry *
-vmw_lookup(const char *key, size_t klen)
+struct vmw_entry *
+vmw_host_lookup(struct vmw_host *h, const char *key, size_t klen)
 {
 	size_t i;
 
-	for (i = 0; i < vmw.nentries; i++)
-		if (strlen(vmw.table[i].key) == klen &&
-		    memcmp(vmw.table[i].key, key, klen) == 0)
-			return (&vmw.table[i]);
+	for (i = 0; i < h->nentries; i++)
+		if (strlen(h->table[i].key) == klen &&
+		    memcmp(h->table[i].key, key, klen) == 0)
+			return (&h->table[i]);
 	return (NULL);
 }
 
-static int
-vmw_set(const char *key, size_t klen, const void *value, size_t vlen)
+int
+vmw_host_set(struct vmw_host *h, const char *key, size_t klen,
+    const void *value, size_t vlen)
 {
 	struct vmw_entry *e, *t;
 	unsigned char *v;
@@ -139,17 +85,17 @@ vmw_set(const char *key, size_t klen, const void *value, size_t vlen)
 		return (-1);
 	memcpy(v, value, vlen);
 	v[vlen] = '\0';
-	if ((e = vmw_lookup(key, klen)) == NULL) {
-		t = reallocarray(vmw.table, vmw.nentries + 1, sizeof(*t));
-		if (t == NULL || (t[vmw.nentries].key = strndup(key, klen)) ==
+	if ((e = vmw_host_lookup(h, key, klen)) == NULL) {
+		t = reallocarray(h->table, h->nentries + 1, sizeof(*t));
+		if (t == NULL || (t[h->nentries].key = strndup(key, klen)) ==
 		    NULL) {
 			if (t != NULL)
-				vmw.table = t;
+				h->table = t;
 			free(v);
 			return (-1);
 		}
-		vmw.table = t;
-		e = &t[vmw.nentries++];
+		h->table = t;
+		e = &t[h->nentries++];
 	} else
 		free(e->value);
 	e->value = v;
@@ -164,17 +110,17 @@ vmw_set(const char *key, size_t klen, const void *value, size_t vlen)
 #define VMW_STATE_MAGIC	"hvsim-vmware-guestinfo 1\n"
 
 static int
-vmw_load(void)
+vmw_load(struct vmw_host *h)
 {
 	FILE *f;
 	char *key = NULL, *val = NULL;
 	size_t klen, vlen;
 	int c, rc = -1;
 
-	if ((f = fopen(vmw.state, "re")) == NULL) {
+	if ((f = fopen(h->state, "re")) == NULL) {
 		if (errno == ENOENT)
 			return (0);
-		fprintf(stderr, "hvsim: vmware: %s: %s\n", vmw.state,
+		fprintf(stderr, "hvsim: vmware: %s: %s\n", h->state,
 		    strerror(errno));
 		return (-1);
 	}
@@ -193,7 +139,7 @@ vmw_load(void)
 		    (val = malloc(vlen + 1)) == NULL ||
 		    fread(key, 1, klen, f) != klen ||
 		    fread(val, 1, vlen, f) != vlen || fgetc(f) != '\n' ||
-		    vmw_set(key, klen, val, vlen) != 0)
+		    vmw_host_set(h, key, klen, val, vlen) != 0)
 			goto out;
 		free(key);
 		free(val);
@@ -207,26 +153,26 @@ vmw_load(void)
 	fclose(f);
 	if (rc != 0)
 		fprintf(stderr, "hvsim: vmware: %s: not a guestinfo state "
-		    "file\n", vmw.state);
+		    "file\n", h->state);
 	return (rc);
 }
 
 /* The temporary file a save writes first, then renames over the state. */
 static int
-vmw_tmpname(char *buf, size_t len)
+vmw_tmpname(const struct vmw_host *h, char *buf, size_t len)
 {
-	if ((size_t)snprintf(buf, len, "%s.%d.tmp", vmw.state,
+	if ((size_t)snprintf(buf, len, "%s.%d.tmp", h->state,
 	    (int)getpid()) >= len) {
 		errno = ENAMETOOLONG;
 		fprintf(stderr, "hvsim: vmware: cannot save %s: %s\n",
-		    vmw.state, strerror(errno));
+		    h->state, strerror(errno));
 		return (-1);
 	}
 	return (0);
 }
 
 static int
-vmw_save(void)
+vmw_save(const struct vmw_host *h)
 {
 	char tmp[PATH_MAX];
 	const char *what;
@@ -234,9 +180,9 @@ vmw_save(void)
 	size_t i;
 	int ok, fd, saved;
 
-	if (vmw.state == NULL)
+	if (h->state == NULL)
 		return (0);
-	if (vmw_tmpname(tmp, sizeof(tmp)) == -1)
+	if (vmw_tmpname(h, tmp, sizeof(tmp)) == -1)
 		return (-1);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0666)) == -1 || (f = fdopen(fd, "w")) == NULL) {
@@ -246,14 +192,14 @@ vmw_save(void)
 			unlink(tmp);
 		}
 		fprintf(stderr, "hvsim: vmware: cannot save %s: %s: %s\n",
-		    vmw.state, tmp, strerror(saved));
+		    h->state, tmp, strerror(saved));
 		errno = saved;
 		return (-1);
 	}
 	errno = 0;
 	ok = fputs(VMW_STATE_MAGIC, f) != EOF;
-	for (i = 0; ok && i < vmw.nentries; i++) {
-		const struct vmw_entry *e = &vmw.table[i];
+	for (i = 0; ok && i < h->nentries; i++) {
+		const struct vmw_entry *e = &h->table[i];
 
 		ok = fprintf(f, "%zu %zu\n", strlen(e->key), e->vlen) > 0 &&
 		    fwrite(e->key, 1, strlen(e->key), f) == strlen(e->key) &&
@@ -266,15 +212,15 @@ vmw_save(void)
 		ok = 0;
 		saved = errno;
 	}
-	if (ok && rename(tmp, vmw.state) != 0) {
+	if (ok && rename(tmp, h->state) != 0) {
 		ok = 0;
 		saved = errno;
-		what = vmw.state;
+		what = h->state;
 	}
 	if (!ok) {
 		unlink(tmp);
 		fprintf(stderr, "hvsim: vmware: cannot save %s: %s: %s\n",
-		    vmw.state, what, strerror(saved));
+		    h->state, what, strerror(saved));
 		errno = saved;
 		return (-1);
 	}
@@ -286,7 +232,8 @@ vmw_save(void)
  * was, so that the host's memory and its file agree.
  */
 static int
-vmw_set_saved(const char *key, size_t klen, const void *value, size_t vlen)
+vmw_set_saved(struct vmw_host *h, const char *key, size_t klen,
+    const void *value, size_t vlen)
 {
 	struct vmw_entry *e, *t;
 	unsigned char *v, *oldv;
@@ -296,12 +243,12 @@ vmw_set_saved(const char *key, size_t klen, const void *value, size_t vlen)
 		return (-1);
 	memcpy(v, value, vlen);
 	v[vlen] = '\0';
-	if ((e = vmw_lookup(key, klen)) != NULL) {
+	if ((e = vmw_host_lookup(h, key, klen)) != NULL) {
 		oldv = e->value;
 		oldlen = e->vlen;
 		e->value = v;
 		e->vlen = vlen;
-		if (vmw_save() != 0) {
+		if (vmw_save(h) != 0) {
 			e->value = oldv;
 			e->vlen = oldlen;
 			free(v);
@@ -310,22 +257,22 @@ vmw_set_saved(const char *key, size_t klen, const void *value, size_t vlen)
 		free(oldv);
 		return (0);
 	}
-	t = reallocarray(vmw.table, vmw.nentries + 1, sizeof(*t));
+	t = reallocarray(h->table, h->nentries + 1, sizeof(*t));
 	if (t == NULL) {
 		free(v);
 		return (-1);
 	}
-	vmw.table = t;
-	e = &t[vmw.nentries];
+	h->table = t;
+	e = &t[h->nentries];
 	if ((e->key = strndup(key, klen)) == NULL) {
 		free(v);
 		return (-1);
 	}
 	e->value = v;
 	e->vlen = vlen;
-	vmw.nentries++;
-	if (vmw_save() != 0) {
-		vmw.nentries--;
+	h->nentries++;
+	if (vmw_save(h) != 0) {
+		h->nentries--;
 		free(e->key);
 		free(e->value);
 		return (-1);
@@ -338,17 +285,17 @@ vmw_set_saved(const char *key, size_t klen, const void *value, size_t vlen)
  * is created and removed, before the program starts.
  */
 static int
-vmw_check_state(void)
+vmw_check_state(const struct vmw_host *h)
 {
 	char tmp[PATH_MAX];
 	int fd;
 
-	if (vmw_tmpname(tmp, sizeof(tmp)) == -1)
+	if (vmw_tmpname(h, tmp, sizeof(tmp)) == -1)
 		return (-1);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0666)) == -1) {
 		fprintf(stderr, "hvsim: vmware: --state %s cannot be saved: "
-		    "%s: %s\n", vmw.state, tmp, strerror(errno));
+		    "%s: %s\n", h->state, tmp, strerror(errno));
 		return (-1);
 	}
 	close(fd);
@@ -371,8 +318,8 @@ vmw_key_ok(const char *key, size_t klen)
 	return (1);
 }
 
-static int
-vmw_option(int val, const char *arg)
+int
+vmw_host_option(struct vmw_host *h, int val, const char *arg)
 {
 	const char *eq;
 	char *end;
@@ -381,7 +328,7 @@ vmw_option(int val, const char *arg)
 
 	switch (val) {
 	case OPT_STATE:
-		vmw.state = arg;
+		h->state = arg;
 		return (0);
 	case OPT_GUESTINFO:
 		if ((eq = strchr(arg, '=')) == NULL) {
@@ -401,19 +348,19 @@ vmw_option(int val, const char *arg)
 			    "space or control character\n");
 			return (-1);
 		}
-		if (vmw_set(arg, eq - arg, eq + 1, strlen(eq + 1)) != 0) {
+		if (vmw_host_set(h, arg, eq - arg, eq + 1, strlen(eq + 1)) != 0) {
 			fprintf(stderr, "hvsim: --guestinfo: out of memory\n");
 			return (-1);
 		}
 		return (0);
 	case OPT_NO_HB:
-		vmw.no_hb = 1;
+		h->no_hb = 1;
 		return (0);
 	case OPT_NO_COOKIES:
-		vmw.no_cookies = 1;
+		h->no_cookies = 1;
 		return (0);
 	case OPT_SECURE_RPC:
-		vmw.secure_rpc = 1;
+		h->secure_rpc = 1;
 		return (0);
 	case OPT_CPT:
 	case OPT_MAX_CHANNELS:
@@ -428,15 +375,15 @@ vmw_option(int val, const char *arg)
 			return (-1);
 		}
 		if (val == OPT_CPT)
-			vmw.cpt_every = n;
+			h->cpt_every = n;
 		else
-			vmw.max_channels = n;
+			h->max_channels = n;
 		return (0);
 	case OPT_FAULT:
 		for (i = 0; i < sizeof(vmw_fault_names) /
 		    sizeof(vmw_fault_names[0]); i++)
 			if (strcmp(arg, vmw_fault_names[i]) == 0) {
-				vmw.fault = i;
+				h->fault = i;
 				return (0);
 			}
 		fprintf(stderr, "hvsim: --vmware-fault: unknown fault %s\n",
@@ -446,23 +393,23 @@ vmw_option(int val, const char *arg)
 	return (-1);
 }
 
-static int
-vmw_init(void)
+int
+vmw_host_init(struct vmw_host *h)
 {
 	/* The file is the host's memory; presets given now override it. */
-	struct vmw_entry *preset = vmw.table;
-	size_t i, npreset = vmw.nentries;
+	struct vmw_entry *preset = h->table;
+	size_t i, npreset = h->nentries;
 	int rc;
 
-	if (vmw.state == NULL)
+	if (h->state == NULL)
 		return (0);
-	if (vmw_check_state() == -1)
+	if (vmw_check_state(h) == -1)
 		return (-1);
-	vmw.table = NULL;
-	vmw.nentries = 0;
-	rc = vmw_load();
+	h->table = NULL;
+	h->nentries = 0;
+	rc = vmw_load(h);
 	for (i = 0; i < npreset; i++) {
-		if (rc == 0 && vmw_set(preset[i].key, strlen(preset[i].key),
+		if (rc == 0 && vmw_host_set(h, preset[i].key, strlen(preset[i].key),
 		    preset[i].value, preset[i].vlen) != 0)
 			rc = -1;
 		free(preset[i].key);
@@ -471,7 +418,7 @@ vmw_init(void)
 	free(preset);
 	if (rc != 0)
 		return (-1);
-	return (npreset > 0 ? vmw_save() : 0);
+	return (npreset > 0 ? vmw_save(h) : 0);
 }
 
 static void
@@ -482,26 +429,32 @@ vmw_chan_reset(struct vmw_chan *ch)
 	memset(ch, 0, sizeof(*ch));
 }
 
-static void
-vmw_fini(void)
+struct vmw_host *
+vmw_host_new(void)
+{
+	struct vmw_host *h;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return (NULL);
+	h->max_channels = VMW_MAXCHANNELS;
+	return (h);
+}
+
+void
+vmw_host_free(struct vmw_host *h)
 {
 	size_t i;
 
+	if (h == NULL)
+		return;
 	for (i = 0; i < VMW_MAXCHANNELS; i++)
-		vmw_chan_reset(&vmw.chans[i]);
-	for (i = 0; i < vmw.nentries; i++) {
-		free(vmw.table[i].key);
-		free(vmw.table[i].value);
+		vmw_chan_reset(&h->chans[i]);
+	for (i = 0; i < h->nentries; i++) {
+		free(h->table[i].key);
+		free(h->table[i].value);
 	}
-	free(vmw.table);
-	vmw.table = NULL;
-	vmw.nentries = 0;
-}
-
-static int
-vmw_claims(uint16_t port)
-{
-	return (port == VMW_PORT || port == VMW_HBPORT);
+	free(h->table);
+	free(h);
 }
 
 /* A 32-bit result, zero-extended as a 32-bit register write is. */
@@ -529,7 +482,7 @@ vmw_reply(struct vmw_chan *ch, const char *status, const void *text,
 
 /* Execute one RPCI command and queue its reply. */
 static void
-vmw_rpci(struct vmw_chan *ch, const char *msg, size_t len)
+vmw_rpci(struct vmw_host *h, struct vmw_chan *ch, const char *msg, size_t len)
 {
 	const char *sp, *arg, *val;
 	size_t cmdlen, alen;
@@ -541,16 +494,16 @@ vmw_rpci(struct vmw_chan *ch, const char *msg, size_t len)
 	alen = msg + len - arg;
 #define IS(c)	(cmdlen == strlen(c) && memcmp(msg, (c), cmdlen) == 0)
 
-	if ((IS("info-get") || IS("info-set")) && vmw.secure_rpc) {
+	if ((IS("info-get") || IS("info-set")) && h->secure_rpc) {
 		vmw_reply(ch, "0 Permission denied", NULL, 0);
 		return;
 	}
-	if (vmw.fault == FAULT_NOPREFIX) {
+	if (h->fault == FAULT_NOPREFIX) {
 		vmw_reply(ch, "hello from a broken host", NULL, 0);
 		return;
 	}
 	if (IS("info-get")) {
-		if ((e = vmw_lookup(arg, alen)) == NULL)
+		if ((e = vmw_host_lookup(h, arg, alen)) == NULL)
 			vmw_reply(ch, "0 No value found", NULL, 0);
 		else
 			vmw_reply(ch, "1 ", e->value, e->vlen);
@@ -562,10 +515,10 @@ vmw_rpci(struct vmw_chan *ch, const char *msg, size_t len)
 		    memcmp(arg, PREFIX, strlen(PREFIX)) != 0 ||
 		    memchr(arg, '\0', val - arg) != NULL)
 			vmw_reply(ch, "0 Invalid key", NULL, 0);
-		else if (vmw_set_saved(arg, val - arg, val + 1,
+		else if (vmw_set_saved(h, arg, val - arg, val + 1,
 		    arg + alen - val - 1) == 0)
 			vmw_reply(ch, "1 ", NULL, 0);
-		else if (vmw.state != NULL && errno != ENOMEM)
+		else if (h->state != NULL && errno != ENOMEM)
 			vmw_reply(ch, "0 Cannot save guestinfo", NULL, 0);
 		else
 			vmw_reply(ch, "0 Out of memory", NULL, 0);
@@ -579,12 +532,12 @@ vmw_rpci(struct vmw_chan *ch, const char *msg, size_t len)
 
 /* The whole message is in: run it (RPCI) or drop it (TCLO, idle). */
 static void
-vmw_received(struct vmw_chan *ch)
+vmw_received(struct vmw_host *h, struct vmw_chan *ch)
 {
 	ch->sending = 0;
-	vmw.last_msglen = ch->inlen;
+	h->last_msglen = ch->inlen;
 	if (ch->proto == PROTO_RPCI)
-		vmw_rpci(ch, (const char *)ch->in, ch->inlen);
+		vmw_rpci(h, ch, (const char *)ch->in, ch->inlen);
 	free(ch->in);
 	ch->in = NULL;
 	ch->inlen = ch->inpos = 0;
@@ -592,9 +545,9 @@ vmw_received(struct vmw_chan *ch)
 
 /* Whether the transfer starting now is one a checkpoint interrupts. */
 static int
-vmw_cpt_due(void)
+vmw_cpt_due(struct vmw_host *h)
 {
-	return (vmw.cpt_every > 0 && ++vmw.transfers % vmw.cpt_every == 0);
+	return (h->cpt_every > 0 && ++h->transfers % h->cpt_every == 0);
 }
 
 /* A checkpoint: the message or the reply's progress is lost. */
@@ -620,22 +573,22 @@ vmw_close_mid(struct vmw_chan *ch)
 }
 
 static uint16_t
-vmw_open(struct user_regs_struct *regs)
+vmw_open(struct vmw_host *h, struct user_regs_struct *regs)
 {
 	uint32_t proto = (uint32_t)regs->rbx & ~FLAG_COOKIE;
 	int cookies = ((uint32_t)regs->rbx & FLAG_COOKIE) != 0;
 	struct vmw_chan *ch;
 	unsigned int i;
 
-	vmw.opens++;
+	h->opens++;
 	if ((proto != PROTO_RPCI && proto != PROTO_TCLO) ||
-	    (cookies && vmw.no_cookies))
+	    (cookies && h->no_cookies))
 		return (0);
-	for (i = 0; i < vmw.max_channels && vmw.chans[i].used; i++)
+	for (i = 0; i < h->max_channels && h->chans[i].used; i++)
 		;
-	if (i == vmw.max_channels)
+	if (i == h->max_channels)
 		return (0);
-	ch = &vmw.chans[i];
+	ch = &h->chans[i];
 	memset(ch, 0, sizeof(*ch));
 	ch->used = 1;
 	ch->proto = proto;
@@ -652,29 +605,29 @@ vmw_open(struct user_regs_struct *regs)
 }
 
 static struct vmw_chan *
-vmw_chan(uint32_t id, uint32_t cookie1, uint32_t cookie2)
+vmw_chan(struct vmw_host *h, uint32_t id, uint32_t cookie1, uint32_t cookie2)
 {
 	struct vmw_chan *ch;
 
-	if (id >= vmw.max_channels)
+	if (id >= h->max_channels)
 		return (NULL);
-	ch = &vmw.chans[id];
+	ch = &h->chans[id];
 	if (!ch->used || ch->cookie1 != cookie1 || ch->cookie2 != cookie2)
 		return (NULL);
 	return (ch);
 }
 
 static uint16_t
-vmw_message(struct user_regs_struct *regs)
+vmw_message(struct vmw_host *h, struct user_regs_struct *regs)
 {
 	uint32_t sub = (uint32_t)regs->rcx >> 16, bx = (uint32_t)regs->rbx;
-	uint16_t hb = vmw.no_hb ? 0 : ST_HB;
+	uint16_t hb = h->no_hb ? 0 : ST_HB;
 	struct vmw_chan *ch;
 	size_t n;
 
 	if (sub == OPEN)
-		return (vmw_open(regs));
-	ch = vmw_chan((uint32_t)regs->rdx >> 16, (uint32_t)regs->rsi,
+		return (vmw_open(h, regs));
+	ch = vmw_chan(h, (uint32_t)regs->rdx >> 16, (uint32_t)regs->rsi,
 	    (uint32_t)regs->rdi);
 	if (ch == NULL)
 		return (0);
@@ -692,30 +645,30 @@ vmw_message(struct user_regs_struct *regs)
 		ch->inlen = bx;
 		ch->inpos = 0;
 		ch->sending = 1;
-		ch->cpt = bx > 0 && vmw_cpt_due();
+		ch->cpt = bx > 0 && vmw_cpt_due(h);
 		if (bx == 0)
-			vmw_received(ch);
+			vmw_received(h, ch);
 		return (ST_SUCCESS | hb);
 	case SENDPAYLOAD:
 		if (!ch->sending)
 			return (0);
 		n = ch->inlen - ch->inpos < 4 ? ch->inlen - ch->inpos : 4;
-		if (vmw.fault == FAULT_CLOSE && ch->inpos + n >= ch->inlen / 2)
+		if (h->fault == FAULT_CLOSE && ch->inpos + n >= ch->inlen / 2)
 			return (vmw_close_mid(ch));
 		if (ch->cpt && ch->inpos + n == ch->inlen)
 			return (vmw_cpt(ch, 1));
 		memcpy(ch->in + ch->inpos, &bx, n);
 		if ((ch->inpos += n) == ch->inlen)
-			vmw_received(ch);
+			vmw_received(h, ch);
 		return (ST_SUCCESS);
 	case RECVSIZE:
 		if (!ch->replying)
 			return (ST_SUCCESS);	/* nothing for the guest */
-		SET32(regs->rbx, vmw.fault == FAULT_HUGE ? 0x7fffffffu :
+		SET32(regs->rbx, h->fault == FAULT_HUGE ? 0x7fffffffu :
 		    ch->outlen);
 		SET32(regs->rdx, (uint32_t)SENDSIZE << 16 | VMW_PORT);
 		ch->outpos = 0;
-		ch->cpt = ch->outlen > 0 && vmw_cpt_due();
+		ch->cpt = ch->outlen > 0 && vmw_cpt_due(h);
 		return (ST_SUCCESS | ST_DORECV | hb);
 	case RECVPAYLOAD:
 		if (!ch->replying)
@@ -752,7 +705,7 @@ vmw_message(struct user_regs_struct *regs)
 }
 
 static int
-vmw_cmd(struct user_regs_struct *regs)
+vmw_cmd(struct vmw_host *h, struct user_regs_struct *regs)
 {
 	struct timeval tv;
 
@@ -770,7 +723,7 @@ vmw_cmd(struct user_regs_struct *regs)
 		SET32(regs->rsi, (uint64_t)tv.tv_sec >> 32);
 		break;
 	case VMW_CMD_MESSAGE:
-		SET32(regs->rcx, (uint32_t)vmw_message(regs) << 16 |
+		SET32(regs->rcx, (uint32_t)vmw_message(h, regs) << 16 |
 		    VMW_CMD_MESSAGE);
 		break;
 	default:
@@ -782,26 +735,27 @@ vmw_cmd(struct user_regs_struct *regs)
 
 /* `rep outsb` / `rep insb` on the high-bandwidth port. */
 static int
-vmw_hb(const struct hvsim_io *io, struct user_regs_struct *regs)
+vmw_hb(struct vmw_host *h, const struct hvsim_io *io,
+    struct user_regs_struct *regs)
 {
 	struct vmw_chan *ch;
 	uint64_t count = regs->rcx;
 	uint16_t st = 0;
 
-	vmw.hb_calls++;
-	if (vmw.no_hb || ((uint32_t)regs->rbx & 0xffff) != 0)
+	h->hb_calls++;
+	if (h->no_hb || ((uint32_t)regs->rbx & 0xffff) != 0)
 		goto done;
 	ch = io->out ?
-	    vmw_chan((uint32_t)regs->rdx >> 16, (uint32_t)regs->rbp,
+	    vmw_chan(h, (uint32_t)regs->rdx >> 16, (uint32_t)regs->rbp,
 		(uint32_t)regs->rdi) :
-	    vmw_chan((uint32_t)regs->rdx >> 16, (uint32_t)regs->rsi,
+	    vmw_chan(h, (uint32_t)regs->rdx >> 16, (uint32_t)regs->rsi,
 		(uint32_t)regs->rbp);
 	if (ch == NULL)
 		goto done;
 	if (io->out) {
 		if (!ch->sending || count != ch->inlen - ch->inpos)
 			goto done;
-		if (vmw.fault == FAULT_CLOSE) {
+		if (h->fault == FAULT_CLOSE) {
 			st = vmw_close_mid(ch);
 			goto done;
 		}
@@ -815,7 +769,7 @@ vmw_hb(const struct hvsim_io *io, struct user_regs_struct *regs)
 		regs->rsi += count;
 		regs->rcx = 0;
 		ch->inpos += count;
-		vmw_received(ch);
+		vmw_received(h, ch);
 		st = ST_SUCCESS;
 	} else {
 		if (!ch->replying || count != ch->outlen - ch->outpos)
@@ -837,26 +791,65 @@ vmw_hb(const struct hvsim_io *io, struct user_regs_struct *regs)
 	return (0);
 }
 
-static int
-vmw_io(const struct hvsim_io *io, struct user_regs_struct *regs)
+int
+vmw_host_io(struct vmw_host *h, const struct hvsim_io *io,
+    struct user_regs_struct *regs)
 {
 	/* Without the magic the port is as absent as on real hardware. */
 	if ((uint32_t)regs->rax != VMW_MAGIC)
 		return (-1);
-	vmw.calls++;
+	h->calls++;
 	if (io->port == VMW_PORT && !io->string && !io->out && io->size == 4)
-		return (vmw_cmd(regs));
+		return (vmw_cmd(h, regs));
 	if (io->port == VMW_HBPORT && io->string && io->rep && io->size == 1)
-		return (vmw_hb(io, regs));
+		return (vmw_hb(h, io, regs));
 	return (-1);
+}
+
+static void *
+vmw_new(void)
+{
+	return (vmw_host_new());
+}
+
+static int
+vmw_option(void *ctx, int val, const char *arg)
+{
+	return (vmw_host_option(ctx, val, arg));
+}
+
+static int
+vmw_init(void *ctx)
+{
+	return (vmw_host_init(ctx));
+}
+
+static int
+vmw_claims(void *ctx, uint16_t port)
+{
+	(void)ctx;
+	return (port == VMW_PORT || port == VMW_HBPORT);
+}
+
+static int
+vmw_io(void *ctx, const struct hvsim_io *io, struct user_regs_struct *regs)
+{
+	return (vmw_host_io(ctx, io, regs));
+}
+
+static void
+vmw_free(void *ctx)
+{
+	vmw_host_free(ctx);
 }
 
 const struct hvsim_model hvsim_model_vmware = {
 	.name = "vmware",
 	.options = vmw_options,
+	.new = vmw_new,
 	.option = vmw_option,
 	.init = vmw_init,
 	.claims = vmw_claims,
 	.io = vmw_io,
-	.fini = vmw_fini,
+	.free = vmw_free,
 };
