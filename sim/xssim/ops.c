@@ -623,30 +623,18 @@ do_watch(struct xss_req *r)
 	char path[PATHMAX];
 	const char *token;
 	struct xss_conn *conn = r->c.conn;
-	struct xss_watch *w, **tail;
+	struct xss_watch *w;
 	int error, relative;
 
 	if ((error = watch_args(r, path, sizeof(path), &relative)) != 0)
 		return (error);
 	token = r->m->body + strlen(r->m->body) + 1;
-	for (tail = &conn->watches; (w = *tail) != NULL; tail = &w->next)
-		if (strcmp(w->node, path) == 0 && strcmp(w->token, token) == 0)
-			return (EEXIST);
+	if (xss_watch_find(conn, path, token) != NULL)
+		return (EEXIST);
 	if (unprivileged(&r->c) && conn->nwatches > r->c.s->quota.watches)
 		return (E2BIG);
-	if ((w = calloc(1, sizeof(*w))) == NULL)
+	if ((w = xss_watch_add(conn, path, token, relative)) == NULL)
 		return (ENOMEM);
-	w->node = strdup(path);
-	w->token = strdup(token);
-	if (w->node == NULL || w->token == NULL) {
-		free(w->node);
-		free(w->token);
-		free(w);
-		return (ENOMEM);
-	}
-	w->relative = relative;
-	*tail = w;
-	conn->nwatches++;
 	ack(r);
 	/* Fired once at once, so that clients need not read first. */
 	xss_event(r->c.s, conn, w, path);
@@ -658,26 +646,17 @@ do_unwatch(struct xss_req *r)
 {
 	char path[PATHMAX];
 	const char *token;
-	struct xss_watch *w, **prev;
+	struct xss_watch *w;
 	int error, relative;
 
 	if ((error = watch_args(r, path, sizeof(path), &relative)) != 0)
 		return (error);
 	token = r->m->body + strlen(r->m->body) + 1;
-	for (prev = &r->c.conn->watches; (w = *prev) != NULL;
-	    prev = &w->next) {
-		if (strcmp(w->node, path) == 0 &&
-		    strcmp(w->token, token) == 0) {
-			*prev = w->next;
-			free(w->node);
-			free(w->token);
-			free(w);
-			r->c.conn->nwatches--;
-			ack(r);
-			return (0);
-		}
-	}
-	return (ENOENT);
+	if ((w = xss_watch_find(r->c.conn, path, token)) == NULL)
+		return (ENOENT);
+	xss_watch_del(r->c.conn, w);
+	ack(r);
+	return (0);
 }
 
 static int
@@ -691,19 +670,8 @@ do_transaction_start(struct xss_req *r)
 		return (EBUSY);
 	if (unprivileged(&r->c) && conn->ntxs >= r->c.s->quota.transactions)
 		return (ENOSPC);
-	if ((tx = calloc(1, sizeof(*tx))) == NULL)
+	if ((tx = xss_tx_new(r->c.s, conn)) == NULL)
 		return (ENOMEM);
-	if ((tx->root = xss_tree_copy(r->c.s->root, NULL)) == NULL) {
-		free(tx);
-		return (ENOMEM);
-	}
-	if (++r->c.s->next_tx == 0)
-		r->c.s->next_tx = 1;
-	tx->id = r->c.s->next_tx;
-	tx->start_gen = r->c.s->gen;
-	tx->next = conn->txs;
-	conn->txs = tx;
-	conn->ntxs++;
 	snprintf(id, sizeof(id), "%" PRIu32, tx->id);
 	reply(r, id, strlen(id) + 1);
 	return (0);
@@ -755,17 +723,14 @@ do_transaction_end(struct xss_req *r)
 {
 	const char *arg = onearg(r->m);
 	struct xss_conn *conn = r->c.conn;
-	struct xss_tx *tx = r->c.tx, **prev;
+	struct xss_tx *tx = r->c.tx;
 	int error = 0;
 
 	if (arg == NULL || (strcmp(arg, "T") != 0 && strcmp(arg, "F") != 0))
 		return (EINVAL);
 	if (tx == NULL)
 		return (ENOENT);
-	for (prev = &conn->txs; *prev != tx; prev = &(*prev)->next)
-		;
-	*prev = tx->next;
-	conn->ntxs--;
+	xss_tx_unlink(conn, tx);
 	if (arg[0] == 'T') {
 		if (tx_conflicts(r->c.s, tx))
 			error = EAGAIN;
@@ -875,10 +840,7 @@ xss_dispatch(struct xss *s, struct xss_conn *conn, const struct xs_msg *m)
 		return;
 	}
 	if (!(xss_ops[type].flags & F_NOTID) && m->hdr.tx_id != 0) {
-		for (tx = conn->txs; tx != NULL; tx = tx->next)
-			if (tx->id == m->hdr.tx_id)
-				break;
-		if (tx == NULL) {
+		if ((tx = xss_tx_find(conn, m->hdr.tx_id)) == NULL) {
 			xss_send_error(conn, &m->hdr, ENOENT);
 			return;
 		}

@@ -104,7 +104,7 @@ struct xss_ctx {
 	struct xss_node		*root;
 };
 
-/* tree.c */
+/* nodes.c: the node tree */
 struct xss_node *xss_node_new(struct xss_node *parent, const char *name);
 void	xss_node_free(struct xss_node *);
 struct xss_node *xss_tree_copy(const struct xss_node *, struct xss_node *parent);
@@ -119,25 +119,43 @@ unsigned int xss_perm_for(const struct xss *, const struct xss_perm *,
 int	xss_perms_parse(const char *strings, size_t len, struct xss_perm **,
 	    size_t *n);
 int	xss_set_value(struct xss_node *, const char *data, size_t len);
-int	xss_seed(struct xss *, const char *path, const char *value,
-	    const char *perms);
 
-/* ops.c */
-void	xss_dispatch(struct xss *, struct xss_conn *, const struct xs_msg *);
-int	xss_canonical(const struct xss *, const char *in, char *out,
-	    size_t outlen);
+/* seed.c: the tree at start-up, for s->domid; 0 or an errno. */
+int	xss_seed_tree(struct xss *);
 
-/* main.c */
+/* conn.c: connections, their watches and transactions */
+struct xss_conn *xss_conn_new(struct xss *, int fd);
+void	xss_conn_free(struct xss_conn *);
+/* Write what is queued, as much as the peer takes now. */
+void	xss_conn_flush(struct xss_conn *);
+/* A dropped pseudo-terminal client: start afresh; SLAVE: our slave fd. */
+void	xss_conn_reset(struct xss_conn *, int slave);
+/* Forget the watches and transactions of a connection (RESET_WATCHES, close). */
+void	xss_conn_clear(struct xss_conn *);
 void	xss_send(struct xss_conn *, uint32_t type, uint32_t req_id,
 	    uint32_t tx_id, const void *data, size_t len);
 void	xss_send_error(struct xss_conn *, const struct xs_hdr *, int error);
+struct xss_watch *xss_watch_find(struct xss_conn *, const char *node,
+	    const char *token);
+/* A new watch, last of the connection's; NULL: out of memory. */
+struct xss_watch *xss_watch_add(struct xss_conn *, const char *node,
+	    const char *token, int relative);
+void	xss_watch_del(struct xss_conn *, struct xss_watch *);
 void	xss_fire(struct xss *, const char *path, int exact,
 	    const struct xss_node *node, const struct xss_perm *oldp,
 	    size_t noldp);
 void	xss_event(struct xss *, struct xss_conn *, const struct xss_watch *,
 	    const char *path);
+/* A transaction of CONN on a copy of the store; NULL: out of memory. */
+struct xss_tx *xss_tx_new(struct xss *, struct xss_conn *);
+struct xss_tx *xss_tx_find(struct xss_conn *, uint32_t id);
+/* Take TX off CONN's list (it is freed by xss_tx_free). */
+void	xss_tx_unlink(struct xss_conn *, struct xss_tx *);
 void	xss_tx_free(struct xss_tx *);
-/* Forget the watches and transactions of a connection (RESET_WATCHES, close). */
-void	xss_conn_clear(struct xss_conn *);
+
+/* ops.c: the requests */
+void	xss_dispatch(struct xss *, struct xss_conn *, const struct xs_msg *);
+int	xss_canonical(const struct xss *, const char *in, char *out,
+	    size_t outlen);
 
 #endif /* XSSIM_H */
