@@ -33,12 +33,12 @@ LDFLAGS_hv_static = $(if $(filter 1,$(SAN)),,-static)
 LIB_SRCS	:= $(sort $(wildcard lib/*.c lib/*/*.c))
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CMDS		:= $(notdir $(wildcard cmd/*))
-SIMS		:= $(filter-out preload,$(notdir $(wildcard sim/*)))
+SIMS		:= $(notdir $(wildcard sim/*))
 UNIT_SRCS	:= $(wildcard tests/unit/*.c)
 UNITS		:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRCS	:= $(wildcard tests/helpers/*.c)
 HELPERS		:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
-PRELOAD_SRCS	:= $(wildcard tests/preload/*.c sim/preload/*.c)
+PRELOAD_SRCS	:= $(wildcard tests/preload/*.c sim/kvphost/preload/*.c)
 PRELOADS	:= $(patsubst %.c,$(BUILD)/%.so,$(notdir $(PRELOAD_SRCS)))
 HEADERS		:= $(wildcard include/*.h include/*/*/*.h lib/*.h lib/*/*.h \
 		     sim/*/*.h fuzz/*.h tests/*.h)
@@ -108,7 +108,7 @@ PRELOAD_CFLAGS	= $(filter-out -fsanitize=%,$(CFLAGS))
 $(BUILD)/%.so: tests/preload/%.c
 	$(CC) $(CPPFLAGS) $(PRELOAD_CFLAGS) -shared -o $@ $< -ldl
 
-$(BUILD)/%.so: sim/preload/%.c
+$(BUILD)/%.so: sim/kvphost/preload/%.c
 	$(CC) $(CPPFLAGS) $(PRELOAD_CFLAGS) -shared -o $@ $< -ldl
 
 # libFuzzer targets (clang), one per file in fuzz/; CI replays their corpora
