@@ -38,6 +38,9 @@ UNIT_SRCS	:= $(wildcard tests/unit/*.c)
 UNITS		:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRCS	:= $(wildcard tests/helpers/*.c)
 HELPERS		:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
+FUZZ_TARGETS	:= $(filter-out replay,$(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c)))
+FUZZERS		:= $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+REPLAYS		:= $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
 PRELOAD_SRCS	:= $(wildcard tests/preload/*.c sim/kvphost/preload/*.c)
 PRELOADS	:= $(patsubst %.c,$(BUILD)/%.so,$(notdir $(PRELOAD_SRCS)))
 HEADERS		:= $(wildcard include/*.h include/*/*/*.h lib/*.h lib/*/*.h \
@@ -53,7 +56,8 @@ MANDIR	 = $(PREFIX)/share/man
 UNITDIR	 = $(PREFIX)/lib/systemd/system
 
 all: $(BUILD)/libpvbus.a $(BUILD)/libpvbus.so \
-	$(CMDS:%=$(BUILD)/%) $(SIMS:%=$(BUILD)/%) $(UNITS) $(HELPERS) $(PRELOADS)
+	$(CMDS:%=$(BUILD)/%) $(SIMS:%=$(BUILD)/%) $(UNITS) $(REPLAYS) \
+	$(HELPERS) $(PRELOADS)
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(@D)
@@ -82,6 +86,7 @@ $(foreach p,$(SIMS),$(eval $(call program,$(p),sim)))
 
 # The code outside lib/ that a unit test links, as objects.
 UNIT_OBJS_vmware_rpc	= sim/hvsim/vmware_host.o
+UNIT_OBJS_pvbusd_xfer	= cmd/pvbusd/xfer.o
 unit_objs = $(addprefix $(BUILD)/obj/,$(UNIT_OBJS_$(1)))
 
 .SECONDEXPANSION:
@@ -91,11 +96,11 @@ $(BUILD)/tests/%: tests/unit/%.c $$(call unit_objs,$$*) $(BUILD)/libpvbus.a \
 	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(call unit_objs,$*) $(BUILD)/libpvbus.a $(LDLIBS)
 
-# Some unit tests replay a fuzz target's corpus through the target itself.
-$(UNITS): $(wildcard fuzz/*.c)
-
-# This unit test compiles pvbusd's transfer code into itself.
-$(BUILD)/tests/pvbusd_xfer: cmd/pvbusd/xfer.c cmd/pvbusd/pvbusd.h
+# A fuzz target and fuzz/replay.c: its corpus and mutations in the unit lane.
+$(BUILD)/tests/replay_%: $(BUILD)/obj/fuzz/replay.o $(BUILD)/obj/fuzz/%.o \
+	    $(BUILD)/libpvbus.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libpvbus.a $(HEADERS)
 	@mkdir -p $(@D)
@@ -111,9 +116,7 @@ $(BUILD)/%.so: tests/preload/%.c
 $(BUILD)/%.so: sim/kvphost/preload/%.c
 	$(CC) $(CPPFLAGS) $(PRELOAD_CFLAGS) -shared -o $@ $< -ldl
 
-# libFuzzer targets (clang), one per file in fuzz/; CI replays their corpora
-# through the unit tests.
-FUZZERS		:= $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/*.c))
+# libFuzzer targets (clang), one per file in fuzz/ but replay.c.
 
 fuzz: $(FUZZERS)
 

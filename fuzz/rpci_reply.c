@@ -13,8 +13,8 @@
  *	bit 6	the host refuses RECVSTATUS
  *
  * `make fuzz` builds it with libFuzzer as build/fuzz/rpci_reply; run it on
- * fuzz/corpus/rpci_reply.  tests/unit/vmware_fuzz_corpus.c includes this file and runs
- * the corpus and mutations of it through the same entry point in CI.
+ * fuzz/corpus/rpci_reply.  The unit lane replays that corpus and mutations
+ * of it through build/tests/replay_rpci_reply (fuzz/replay.c).
  */
 #include <errno.h>
 #include <stdint.h>

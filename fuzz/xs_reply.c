@@ -8,8 +8,10 @@
  * stream.  The request is READ with req_id 1.
  *
  * `make fuzz` builds it with libFuzzer as build/fuzz/xs_reply; run it on
- * fuzz/corpus/xs_reply.  tests/unit/xen_fuzz.c includes this file and runs
- * the corpus and mutations of it through the same entry point in CI.
+ * fuzz/corpus/xs_reply.  The unit lane replays that corpus and mutations
+ * of it through build/tests/replay_xs_reply (fuzz/replay.c);
+ * tests/unit/xen_reply.c checks the client's verdict on each hand-made
+ * fault of the corpus.
  */
 #include <sys/socket.h>
 #include <errno.h>

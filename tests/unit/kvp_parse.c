@@ -1,6 +1,6 @@
 /*
- * The KVP pool-file parser and name rules (lib/kvp_pool.h), and a generated
- * corpus through the fuzz target.
+ * The KVP pool-file parser and name rules (lib/kvp_pool.h).  The fuzz
+ * target fuzz/kvp_image.c replays its corpus in the unit lane.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -10,8 +10,6 @@
 
 #include "check.h"
 #include "kvp_pool.h"
-
-#include "../../fuzz/kvp_pool.c"
 
 /* Records in the daemon's layout, built independently of the parser. */
 static void
@@ -179,44 +177,11 @@ test_limits(void)
 	CHECK("value of pairs too big", kvp_check_value(buf) == E2BIG);
 }
 
-/* A corpus: seeds in the daemon's layout, then seeded mutations. */
-static void
-test_corpus(void)
-{
-	static uint8_t img[6 * 2560 + 77];
-	uint32_t rnd = 12345;
-	size_t i, j, len;
-
-	memset(img, 0, sizeof(img));
-	put((char *)img, 0, "Guest/K", "v");
-	put((char *)img, 1, "K2", "value two");
-	put((char *)img, 2, "K2", "again");
-	put((char *)img, 3, "", "x");
-	memset(img + 4 * 2560, 'k', 512);
-	memset(img + 5 * 2560 + 512, 'v', 2048);
-	for (len = 0; len <= sizeof(img); len += 97)
-		LLVMFuzzerTestOneInput(img, len);
-	for (i = 0; i < 3000; i++) {
-		static uint8_t m[sizeof(img)];
-
-		memcpy(m, img, sizeof(m));
-		for (j = 0; j < 1 + i % 64; j++) {
-			rnd = rnd * 1103515245u + 12345u;
-			m[(rnd >> 8) % sizeof(m)] = (rnd >> 3) % 5 == 0 ? 0 :
-			    (uint8_t)(rnd >> 16);
-		}
-		rnd = rnd * 1103515245u + 12345u;
-		LLVMFuzzerTestOneInput(m, (rnd >> 4) % (sizeof(m) + 1));
-	}
-	CHECK("fuzz corpus keeps every invariant", fuzz_failures == 0);
-}
-
 int
 main(void)
 {
 	test_records();
 	test_names();
 	test_limits();
-	test_corpus();
 	return (CHECK_EXIT());
 }

@@ -14,8 +14,7 @@
 
 #include "check.h"
 #include "pv.h"
-
-#include "../../cmd/pvbusd/xfer.c"
+#include "../../cmd/pvbusd/pvbusd.h"
 
 #define LIMIT		(32 * 4096)
 #define MAXROUNDS	16

@@ -13,7 +13,7 @@
 
 #include "check.h"
 #include "vmware_rpc.h"
-#include "../sim/hvsim/vmware_host.h"
+#include "../../sim/hvsim/vmware_host.h"
 
 /* The host the cases talk to (a fresh one from host()). */
 static struct vmw_host *vmw;

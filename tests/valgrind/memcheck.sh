@@ -37,3 +37,12 @@ for t in "$B"/tests/*; do
 	[ $rc = 0 ] && pass "valgrind: unit/$n" ||
 	    fail "valgrind: unit/$n" "exit $rc: $(head -5 "$T/vg.err")"
 done
+# The fuzz targets on their corpora, with fewer mutations than the unit lane.
+for t in "$B"/tests/replay_*; do
+	n=${t##*/replay_}
+	[ -f "$TOP/fuzz/$n.c" ] || continue
+	vg "$t" -m 2000 "$TOP/fuzz/corpus/$n" >/dev/null 2>"$T/vg.err"
+	rc=$?
+	[ $rc = 0 ] && pass "valgrind: replay_$n" ||
+	    fail "valgrind: replay_$n" "exit $rc: $(head -5 "$T/vg.err")"
+done

@@ -2,9 +2,9 @@
  * Fuzz target for the KVP pool-file parser (lib/kvp_pool.h).  The input is
  * a pool image; its first bytes double as a store name and a key.
  *
- * `make fuzz` builds it with libFuzzer as build/fuzz/kvp_pool.
- * tests/unit/kvp_parse.c includes this file to feed a generated corpus
- * through it in CI.
+ * `make fuzz` builds it with libFuzzer as build/fuzz/kvp_image; run it on
+ * fuzz/corpus/kvp_image.  The unit lane replays that corpus and mutations
+ * of it through build/tests/replay_kvp_image (fuzz/replay.c).
  */
 #include <dirent.h>
 #include <errno.h>
