@@ -8,6 +8,7 @@
  * and inject the faults a broken host shows.
  */
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -109,28 +110,42 @@ vmw_host_set(struct vmw_host *h, const char *key, size_t klen,
  */
 #define VMW_STATE_MAGIC	"hvsim-vmware-guestinfo 1\n"
 
-static int
-vmw_load(struct vmw_host *h)
+static void
+vmw_table_free(struct vmw_entry *t, size_t n)
 {
-	FILE *f;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(t[i].key);
+		free(t[i].value);
+	}
+	free(t);
+}
+
+/*
+ * Replace the table with the one in F; 0, or -1 with the table as it was
+ * and a message printed.  An empty file is an empty table: vmw_lock()
+ * creates the file it locks.
+ */
+static int
+vmw_read(struct vmw_host *h, FILE *f)
+{
+	char hdr[sizeof(VMW_STATE_MAGIC)];
+	struct vmw_entry *old = h->table;
 	char *key = NULL, *val = NULL;
-	size_t klen, vlen;
+	size_t klen, vlen, nold = h->nentries;
 	int c, rc = -1;
 
-	if ((f = fopen(h->state, "re")) == NULL) {
-		if (errno == ENOENT)
-			return (0);
-		fprintf(stderr, "hvsim: vmware: %s: %s\n", h->state,
-		    strerror(errno));
-		return (-1);
+	h->table = NULL;
+	h->nentries = 0;
+	if ((c = fgetc(f)) == EOF) {
+		rc = ferror(f) ? -1 : 0;
+		goto out;
 	}
-	{
-		char hdr[sizeof(VMW_STATE_MAGIC)];
-
-		if (fgets(hdr, sizeof(hdr), f) == NULL ||
-		    strcmp(hdr, VMW_STATE_MAGIC) != 0)
-			goto out;
-	}
+	ungetc(c, f);
+	if (fgets(hdr, sizeof(hdr), f) == NULL ||
+	    strcmp(hdr, VMW_STATE_MAGIC) != 0)
+		goto out;
 	while (fscanf(f, "%zu %zu", &klen, &vlen) == 2) {
 		if (fgetc(f) != '\n' || klen == 0 || klen > VMW_MAXMSG ||
 		    vlen > VMW_MAXMSG)
@@ -145,16 +160,117 @@ vmw_load(struct vmw_host *h)
 		free(val);
 		key = val = NULL;
 	}
-	if ((c = fgetc(f)) == EOF)
+	if (fgetc(f) == EOF && !ferror(f))
 		rc = 0;
  out:
 	free(key);
 	free(val);
-	fclose(f);
-	if (rc != 0)
+	if (rc != 0) {
 		fprintf(stderr, "hvsim: vmware: %s: not a guestinfo state "
 		    "file\n", h->state);
+		vmw_table_free(h->table, h->nentries);
+		h->table = old;
+		h->nentries = nold;
+		errno = EINVAL;
+		return (-1);
+	}
+	vmw_table_free(old, nold);
+	return (0);
+}
+
+/*
+ * The table in the state file, if there is one.  Other hosts may share
+ * the file: they replace it whole (vmw_save()), so that it is read without
+ * a lock.  0, or -1 with a message printed and the table as it was.
+ */
+static int
+vmw_load(struct vmw_host *h)
+{
+	FILE *f;
+	int rc;
+
+	if ((f = fopen(h->state, "re")) == NULL) {
+		if (errno == ENOENT)
+			return (0);
+		fprintf(stderr, "hvsim: vmware: %s: %s\n", h->state,
+		    strerror(errno));
+		return (-1);
+	}
+	rc = vmw_read(h, f);
+	fclose(f);
 	return (rc);
+}
+
+/*
+ * Open the state file for a change and lock it; the descriptor, or -1
+ * with errno.  The lock is an open file description lock, held until the
+ * descriptor is closed and not dropped by closing another descriptor of
+ * the file.  A host that saved while this one waited renamed a new file
+ * over the one locked: that one is locked instead.
+ */
+static int
+vmw_lock(const struct vmw_host *h)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	struct stat locked, named;
+	int fd, saved;
+
+	for (;;) {
+		fd = open(h->state, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+		if (fd == -1)
+			return (-1);
+		while (fcntl(fd, F_OFD_SETLKW, &fl) == -1) {
+			if (errno != EINTR) {
+				saved = errno;
+				close(fd);
+				errno = saved;
+				return (-1);
+			}
+		}
+		if (fstat(fd, &locked) == 0 && stat(h->state, &named) == 0 &&
+		    locked.st_dev == named.st_dev &&
+		    locked.st_ino == named.st_ino)
+			return (fd);
+		close(fd);
+	}
+}
+
+/*
+ * Lock the state file and take in what other hosts saved: the change to
+ * be made then goes into the newest table.  The locked descriptor, or -1
+ * with errno and a message printed.
+ */
+static int
+vmw_begin(struct vmw_host *h)
+{
+	FILE *f;
+	int fd, dfd, rc, saved;
+
+	if ((fd = vmw_lock(h)) == -1) {
+		saved = errno;
+		fprintf(stderr, "hvsim: vmware: cannot save %s: %s: %s\n",
+		    h->state, h->state, strerror(saved));
+		errno = saved;
+		return (-1);
+	}
+	if ((dfd = dup(fd)) == -1 || (f = fdopen(dfd, "r")) == NULL) {
+		saved = errno;
+		if (dfd != -1)
+			close(dfd);
+		close(fd);
+		fprintf(stderr, "hvsim: vmware: %s: %s\n", h->state,
+		    strerror(saved));
+		errno = saved;
+		return (-1);
+	}
+	rc = vmw_read(h, f);
+	fclose(f);
+	if (rc != 0) {
+		close(fd);
+		errno = EINVAL;
+		return (-1);
+	}
+	return (fd);
 }
 
 /* The temporary file a save writes first, then renames over the state. */
@@ -232,7 +348,7 @@ vmw_save(const struct vmw_host *h)
  * was, so that the host's memory and its file agree.
  */
 static int
-vmw_set_saved(struct vmw_host *h, const char *key, size_t klen,
+vmw_set_saved_locked(struct vmw_host *h, const char *key, size_t klen,
     const void *value, size_t vlen)
 {
 	struct vmw_entry *e, *t;
@@ -278,6 +394,27 @@ vmw_set_saved(struct vmw_host *h, const char *key, size_t klen,
 		return (-1);
 	}
 	return (0);
+}
+
+/*
+ * A change by the guest: merged into the state file under its lock, so
+ * that hosts sharing the file keep each other's changes.
+ */
+static int
+vmw_set_saved(struct vmw_host *h, const char *key, size_t klen,
+    const void *value, size_t vlen)
+{
+	int fd = -1, rc, saved;
+
+	if (h->state != NULL && (fd = vmw_begin(h)) == -1)
+		return (-1);
+	rc = vmw_set_saved_locked(h, key, klen, value, vlen);
+	if (fd != -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	return (rc);
 }
 
 /*
@@ -399,7 +536,7 @@ vmw_host_init(struct vmw_host *h)
 	/* The file is the host's memory; presets given now override it. */
 	struct vmw_entry *preset = h->table;
 	size_t i, npreset = h->nentries;
-	int rc;
+	int fd = -1, rc;
 
 	if (h->state == NULL)
 		return (0);
@@ -407,18 +544,21 @@ vmw_host_init(struct vmw_host *h)
 		return (-1);
 	h->table = NULL;
 	h->nentries = 0;
-	rc = vmw_load(h);
-	for (i = 0; i < npreset; i++) {
-		if (rc == 0 && vmw_host_set(h, preset[i].key, strlen(preset[i].key),
-		    preset[i].value, preset[i].vlen) != 0)
+	if (npreset > 0)
+		rc = (fd = vmw_begin(h)) == -1 ? -1 : 0;
+	else
+		rc = vmw_load(h);
+	for (i = 0; i < npreset; i++)
+		if (rc == 0 && vmw_host_set(h, preset[i].key,
+		    strlen(preset[i].key), preset[i].value,
+		    preset[i].vlen) != 0)
 			rc = -1;
-		free(preset[i].key);
-		free(preset[i].value);
-	}
-	free(preset);
-	if (rc != 0)
-		return (-1);
-	return (npreset > 0 ? vmw_save(h) : 0);
+	vmw_table_free(preset, npreset);
+	if (rc == 0 && npreset > 0)
+		rc = vmw_save(h);
+	if (fd != -1)
+		close(fd);
+	return (rc);
 }
 
 static void
@@ -449,11 +589,7 @@ vmw_host_free(struct vmw_host *h)
 		return;
 	for (i = 0; i < VMW_MAXCHANNELS; i++)
 		vmw_chan_reset(&h->chans[i]);
-	for (i = 0; i < h->nentries; i++) {
-		free(h->table[i].key);
-		free(h->table[i].value);
-	}
-	free(h->table);
+	vmw_table_free(h->table, h->nentries);
 	free(h);
 }
 
@@ -503,6 +639,9 @@ vmw_rpci(struct vmw_host *h, struct vmw_chan *ch, const char *msg, size_t len)
 		return;
 	}
 	if (IS("info-get")) {
+		/* What other hosts on the file set; as it was if unreadable. */
+		if (h->state != NULL)
+			vmw_load(h);
 		if ((e = vmw_host_lookup(h, arg, alen)) == NULL)
 			vmw_reply(ch, "0 No value found", NULL, 0);
 		else

@@ -249,3 +249,59 @@ case $ERR in
 	pass "failed save: hvsim names the file and the error" ;;
 *)	fail "failed save: hvsim names the file and the error" "stderr '$ERR'" ;;
 esac
+
+# --- two hosts on one state file: each change is merged, none is lost.
+# Both load the file before either sets a key (the FIFOs order them): a
+# host that saved its own table would drop the other's key.
+P=$T/par
+rm -f "$P"
+mkfifo "$T/ready1" "$T/ready2" "$T/go1" "$T/go2"
+for i in 1 2; do
+	timeout 120 "$B/hvsim" --profile vmware --state "$P" -- sh -c '
+		echo ready >"$2"
+		read go <"$3"
+		"$1" "info-set guestinfo.par$4 v$4"' sh "$RPC" "$T/ready$i" \
+	    "$T/go$i" "$i" >"$T/par$i.out" 2>&1 &
+	eval "pid$i=\$!"
+done
+read r1 <"$T/ready1"
+read r2 <"$T/ready2"
+echo go >"$T/go1"
+wait "$pid1"; rc1=$?
+echo go >"$T/go2"
+wait "$pid2"; rc2=$?
+run timeout 120 "$B/hvsim" --profile vmware --state "$P" -- sh -c '
+	"$1" "info-get guestinfo.par1"; "$1" "info-get guestinfo.par2"' sh "$RPC"
+if [ "$rc1:$rc2" = 0:0 ] && [ "$RC:$OUT" = "0:v1
+v2" ]; then
+	pass "two hosts on one --state: both keys kept"
+else
+	fail "two hosts on one --state: both keys kept" \
+	    "sets exit $rc1 $rc2 ($(cat "$T/par1.out" "$T/par2.out")), get exit $RC: '$OUT' '$ERR'"
+fi
+
+# The same with both hosts setting keys at once, 20 each.
+rm -f "$P"
+for i in 1 2; do
+	timeout 120 "$B/hvsim" --profile vmware --state "$P" -- sh -c '
+		for k in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+			"$1" "info-set guestinfo.h$2.k$k $k" || exit 1
+		done' sh "$RPC" "$i" >"$T/par$i.out" 2>&1 &
+	eval "pid$i=\$!"
+done
+wait "$pid1"; rc1=$?
+wait "$pid2"; rc2=$?
+run timeout 120 "$B/hvsim" --profile vmware --state "$P" -- sh -c '
+	for i in 1 2; do
+		for k in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+			"$1" "info-get guestinfo.h$i.k$k" || echo "h$i.k$k lost"
+		done
+	done' sh "$RPC"
+lost=$(printf '%s\n' "$OUT" | grep -c lost)
+if [ "$rc1:$rc2:$RC" = 0:0:0 ] && [ "$lost" = 0 ] &&
+    [ "$(printf '%s\n' "$OUT" | wc -l)" = 40 ]; then
+	pass "two hosts setting at once on one --state: 40 of 40 keys kept"
+else
+	fail "two hosts setting at once on one --state: 40 of 40 keys kept" \
+	    "exit $rc1 $rc2 $RC, $lost lost"
+fi
