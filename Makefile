@@ -33,7 +33,7 @@ LDFLAGS_hv_static = $(if $(filter 1,$(SAN)),,-static)
 LIB_SRCS	:= $(sort $(wildcard lib/*.c lib/*/*.c))
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CMDS		:= $(notdir $(wildcard cmd/*))
-SIMS		:= $(notdir $(wildcard sim/*))
+SIMS		:= $(patsubst sim/%/,%,$(wildcard sim/*/))
 UNIT_SRCS	:= $(wildcard tests/unit/*.c)
 UNITS		:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRCS	:= $(wildcard tests/helpers/*.c)
@@ -44,7 +44,7 @@ REPLAYS		:= $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
 PRELOAD_SRCS	:= $(wildcard tests/preload/*.c sim/kvphost/preload/*.c)
 PRELOADS	:= $(patsubst %.c,$(BUILD)/%.so,$(notdir $(PRELOAD_SRCS)))
 HEADERS		:= $(wildcard include/*.h include/*/*/*.h lib/*.h lib/*/*.h \
-		     sim/*/*.h fuzz/*.h tests/*.h)
+		     sim/*.h sim/*/*.h fuzz/*.h tests/*.h)
 
 .PHONY: all run check check-vm deps deps-test bench fuzz lint install clean
 
@@ -101,6 +101,7 @@ $(BUILD)/tests/replay_%: $(BUILD)/obj/fuzz/replay.o $(BUILD)/obj/fuzz/%.o \
 	    $(BUILD)/libpvbus.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+.SECONDARY: $(patsubst %,$(BUILD)/obj/fuzz/%.o,$(FUZZ_TARGETS) replay)
 
 $(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libpvbus.a $(HEADERS)
 	@mkdir -p $(@D)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../number.h"
 #include "vmware_host.h"
 
 #define VMW_MAGIC		0x564D5868u
@@ -43,6 +44,7 @@ enum { OPEN, SENDSIZE, SENDPAYLOAD, RECVSIZE, RECVPAYLOAD, RECVSTATUS,
 
 #define VMW_VERSION		6	/* VERSION_MAGIC of open-vm-tools */
 #define VMW_TYPE_ESX		2
+#define VMW_MAXCPT		1000000000ul	/* --checkpoint-every */
 
 static const char *const vmw_fault_names[] = {
 	[FAULT_NONE] = "none",
@@ -459,7 +461,6 @@ int
 vmw_host_option(struct vmw_host *h, int val, const char *arg)
 {
 	const char *eq;
-	char *end;
 	unsigned long n;
 	size_t i;
 
@@ -500,21 +501,20 @@ vmw_host_option(struct vmw_host *h, int val, const char *arg)
 		h->secure_rpc = 1;
 		return (0);
 	case OPT_CPT:
-	case OPT_MAX_CHANNELS:
-		errno = 0;
-		n = strtoul(arg, &end, 10);
-		if (errno != 0 || *end != '\0' || end == arg ||
-		    (val == OPT_CPT && n < 2) ||
-		    (val == OPT_MAX_CHANNELS && n > VMW_MAXCHANNELS)) {
-			fprintf(stderr, "hvsim: %s: bad number %s\n",
-			    val == OPT_CPT ? "--checkpoint-every" :
-			    "--max-channels", arg);
+		if (sim_number(arg, 2, VMW_MAXCPT, &n) == -1) {
+			sim_number_error("hvsim", "--checkpoint-every", arg, 2,
+			    VMW_MAXCPT);
 			return (-1);
 		}
-		if (val == OPT_CPT)
-			h->cpt_every = n;
-		else
-			h->max_channels = n;
+		h->cpt_every = n;
+		return (0);
+	case OPT_MAX_CHANNELS:
+		if (sim_number(arg, 0, VMW_MAXCHANNELS, &n) == -1) {
+			sim_number_error("hvsim", "--max-channels", arg, 0,
+			    VMW_MAXCHANNELS);
+			return (-1);
+		}
+		h->max_channels = n;
 		return (0);
 	case OPT_FAULT:
 		for (i = 0; i < sizeof(vmw_fault_names) /

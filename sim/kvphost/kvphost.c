@@ -32,10 +32,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../number.h"
 #include "kvphost.h"
 
 #define KVPHOST_DAEMON	"/usr/sbin/hv_kvp_daemon"
 #define KVPHOST_TIMEOUT	10000	/* ms for one answer of the daemon */
+#define KVPHOST_MAXBUSY	1000000	/* rounds of one busy command */
 
 struct kvphost {
 	int	sock;
@@ -220,27 +222,31 @@ kvphost_command(struct kvphost *h, char *line)
 	struct kvphost_reply r;
 	char *cmd, *a1, *a2, *rest = line, buf[64];
 	int pool, op;
-	long n, i;
+	unsigned long n, i;
 
 	line[strcspn(line, "\n")] = '\0';
 	cmd = strsep(&rest, " ");
 	a1 = rest ? strsep(&rest, " ") : NULL;
 	a2 = rest ? strsep(&rest, " ") : NULL;
 	if (strcmp(cmd, "busy") == 0 && a1 != NULL) {
-		n = strtol(a1, NULL, 10);
+		if (sim_number(a1, 0, KVPHOST_MAXBUSY, &n) == -1) {
+			sim_number_error("kvphost", "busy", a1, 0,
+			    KVPHOST_MAXBUSY);
+			return (1);
+		}
 		for (i = 0; i < n; i++) {
-			snprintf(buf, sizeof(buf), "round %ld", i);
+			snprintf(buf, sizeof(buf), "round %lu", i);
 			if (kvphost_enum(h, 1, 0) < 0 ||
 			    kvphost_transact(h, KVP_OP_SET, 0, 0, "Busy", buf,
 			    &r) != 0)
 				return (2);
 			if (r.status != HV_S_OK) {
-				printf("error 0x%08x in round %ld\n",
+				printf("error 0x%08x in round %lu\n",
 				    r.status, i);
 				return (0);
 			}
 		}
-		printf("busy %ld\n", n);
+		printf("busy %lu\n", n);
 		return (0);
 	}
 	if ((pool = kvphost_pool(a1)) < 0) {

@@ -26,6 +26,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "../number.h"
 #include "xssim.h"
 
 static volatile sig_atomic_t xss_stop;
@@ -156,16 +157,17 @@ usage(void)
 	exit(2);
 }
 
+/* The largest quota an option sets. */
+#define QUOTA_MAX	(1ul << 30)
+
+/* The number of option OPT, or exit 2. */
 static unsigned int
-number(const char *arg, unsigned long max)
+number(const char *opt, const char *arg, unsigned long max)
 {
 	unsigned long v;
-	char *end;
 
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno != 0 || end == arg || *end != '\0' || v > max) {
-		fprintf(stderr, "xssim: bad number: %s\n", arg);
+	if (sim_number(arg, 0, max, &v) == -1) {
+		sim_number_error("xssim", opt, arg, 0, max);
 		exit(2);
 	}
 	return (v);
@@ -205,22 +207,27 @@ main(int argc, char *argv[])
 			link = optarg;
 			break;
 		case 'd':
-			s.domid = number(optarg, 0x7fef);
+			s.domid = number("--domid", optarg, 0x7fef);
 			break;
 		case 'E':
-			s.quota.entries = number(optarg, 1u << 30);
+			s.quota.entries = number("--entry-nb", optarg,
+			    QUOTA_MAX);
 			break;
 		case 'S':
-			s.quota.entry_size = number(optarg, 1u << 30);
+			s.quota.entry_size = number("--entry-size", optarg,
+			    QUOTA_MAX);
 			break;
 		case 'W':
-			s.quota.watches = number(optarg, 1u << 30);
+			s.quota.watches = number("--watch-nb", optarg,
+			    QUOTA_MAX);
 			break;
 		case 't':
-			s.quota.transactions = number(optarg, 1u << 30);
+			s.quota.transactions = number("--transaction", optarg,
+			    QUOTA_MAX);
 			break;
 		case 'A':
-			s.quota.perms = number(optarg, 1u << 30);
+			s.quota.perms = number("--perm-nb", optarg,
+			    QUOTA_MAX);
 			break;
 		default:
 			usage();

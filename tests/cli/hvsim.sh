@@ -353,6 +353,23 @@ b" ;;
 	done
 	usage_msg "--guestinfo key 'a b' (any prefix)" --guestinfo "a b" \
 	    --profile vmware --guestinfo 'a b=c' -- echo ran
+
+	# Numbers: decimal digits within bounds; no sign, blank or wrap.
+	for arg in -1 -0 +5 " 5" 18446744073709551617 1 1000000001 x ""; do
+		usage_msg "--checkpoint-every '$arg' refused" \
+		    "--checkpoint-every: $arg is " "(want 2 to 1000000000)" \
+		    --profile vmware --checkpoint-every "$arg" -- echo ran
+	done
+	for arg in -1 -128 129 18446744073709551744 0x10; do
+		usage_msg "--max-channels '$arg' refused" \
+		    "--max-channels: $arg is " "(want 0 to 128)" \
+		    --profile vmware --max-channels "$arg" -- echo ran
+	done
+	usage_msg "--checkpoint-every -1 is called negative" "-1 is negative" \
+	    "" --profile vmware --checkpoint-every -1 -- echo ran
+	run $TO "$H" --profile vmware --checkpoint-every 1000000000 \
+	    --max-channels 128 -- echo ran
+	expect "largest --checkpoint-every and --max-channels taken" 0 "ran"
 	if command -v vmware-rpctool >/dev/null; then
 		run $TO "$H" --profile vmware --guestinfo 'guestinfo.a=b c=d' \
 		    -- vmware-rpctool 'info-get guestinfo.a'

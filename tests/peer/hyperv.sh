@@ -138,6 +138,17 @@ else
 	    "host '$osname' '$osver' '$arch', hostctl '$(hostctl Auto/OSName)'"
 fi
 
+# A busy count that is not a whole number is refused, not wrapped or cut.
+for n in -1 -0 +3 " 3" 3x 1000001 18446744073709551617; do
+	run "$B/kvphost" "busy $n"
+	case $RC:$OUT:$ERR in
+	"1::kvphost: busy: "*" is "*"(want 0 to 1000000)") pass "kvphost busy '$n' refused" ;;
+	*)	fail "kvphost busy '$n' refused" "exit $RC, stdout '$OUT', stderr '$ERR'" ;;
+	esac
+done
+run "$B/kvphost" "busy 2"
+expect "kvphost busy 2" 0 "busy 2"
+
 run "$B/kvphost" "delete 0 HostKey" "get 0 HostKey"
 expect "host DELETE from External" 0 "ok
 error 0x80070103"

@@ -54,6 +54,25 @@ start_xssim "$S0" || { echo "FAIL: xssim --domid 0: no socket"; exit 1; }
 export XENSTORED_PATH="$S"
 D=/local/domain/5
 
+# --- xssim's numbers: decimal digits within bounds; no sign, blank or wrap.
+for opt in --domid --entry-nb --entry-size --watch-nb --transaction --perm-nb; do
+	for n in -1 -0 +5 " 5" 18446744073709551617 5x; do
+		run timeout 30 "$B/xssim" --socket "$T/never" "$opt" "$n"
+		case $RC:$OUT:$ERR in
+		"2::xssim: $opt: $n is "*"(want 0 to "*")")
+			pass "xssim $opt '$n' refused" ;;
+		*)	fail "xssim $opt '$n' refused" "exit $RC, stderr '$ERR'" ;;
+		esac
+	done
+done
+run timeout 30 "$B/xssim" --socket "$T/never" --domid 32752
+case $RC:$ERR in
+"2:xssim: --domid: 32752 is out of range (want 0 to 32751)") pass "xssim --domid 32752 refused" ;;
+*)	fail "xssim --domid 32752 refused" "exit $RC, stderr '$ERR'" ;;
+esac
+[ ! -e "$T/never" ] && pass "xssim: refused numbers make no socket" ||
+    fail "xssim: refused numbers make no socket" "$T/never exists"
+
 # --- xssim against xenstore-utils -------------------------------------------
 run xenstore-write $D/data/x 'xs value'
 expect "xenstore-write absolute" 0 ""

@@ -485,6 +485,19 @@ test_state(void)
 	    vmw_host_option(vmw, OPT_MAX_CHANNELS, "x") == -1 &&
 	    vmw_host_option(vmw, OPT_FAULT, "nonsense") == -1 &&
 	    vmw_host_option(vmw, OPT_GUESTINFO, "=x") == -1);
+	CHECK("options: signs, blanks and wrapping numbers refused",
+	    vmw_host_option(vmw, OPT_CPT, "-1") == -1 &&
+	    vmw_host_option(vmw, OPT_CPT, "18446744073709551617") == -1 &&
+	    vmw_host_option(vmw, OPT_CPT, "+5") == -1 &&
+	    vmw_host_option(vmw, OPT_CPT, " 5") == -1 &&
+	    vmw_host_option(vmw, OPT_MAX_CHANNELS, "-0") == -1 &&
+	    vmw_host_option(vmw, OPT_MAX_CHANNELS, "18446744073709551744") ==
+	    -1 && vmw->cpt_every == 0 && vmw->max_channels == VMW_MAXCHANNELS);
+	CHECK("options: numbers in range taken",
+	    vmw_host_option(vmw, OPT_CPT, "1000000000") == 0 &&
+	    vmw->cpt_every == 1000000000 &&
+	    vmw_host_option(vmw, OPT_MAX_CHANNELS, "0") == 0 &&
+	    vmw->max_channels == 0);
 }
 
 /*
