@@ -398,14 +398,20 @@ ack(struct xss_req *r)
 	reply(r, "OK", 3);
 }
 
+/* The request's one argument as a canonical path, in PATH[PATHMAX]. */
+static int
+req_path(struct xss_req *r, char *path)
+{
+	return (xss_canonical(r->c.s, onearg(r->m), path, PATHMAX));
+}
+
 static int
 req_node(struct xss_req *r, unsigned int want, struct xss_node **np)
 {
 	char path[PATHMAX];
 	int error;
 
-	if ((error = xss_canonical(r->c.s, onearg(r->m), path,
-	    sizeof(path))) != 0)
+	if ((error = req_path(r, path)) != 0)
 		return (error);
 	*np = get_node(&r->c, path, want, &error);
 	return (*np == NULL ? error : 0);
@@ -544,10 +550,8 @@ do_mkdir(struct xss_req *r)
 	char path[PATHMAX];
 	int error;
 
-	if ((error = xss_canonical(r->c.s, onearg(r->m), path,
-	    sizeof(path))) != 0)
-		return (error);
-	if ((error = op_write(&r->c, path, "", 0, 1)) != 0)
+	if ((error = req_path(r, path)) != 0 ||
+	    (error = op_write(&r->c, path, "", 0, 1)) != 0)
 		return (error);
 	ack(r);
 	return (0);
@@ -559,10 +563,8 @@ do_rm(struct xss_req *r)
 	char path[PATHMAX];
 	int error;
 
-	if ((error = xss_canonical(r->c.s, onearg(r->m), path,
-	    sizeof(path))) != 0)
-		return (error);
-	if ((error = op_rm(&r->c, path)) != 0)
+	if ((error = req_path(r, path)) != 0 ||
+	    (error = op_rm(&r->c, path)) != 0)
 		return (error);
 	ack(r);
 	return (0);

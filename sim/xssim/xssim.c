@@ -176,19 +176,33 @@ number(const char *opt, const char *arg, unsigned long max)
 int
 main(int argc, char *argv[])
 {
+	/* Options from NUM on set the numbers nums[val - NUM]. */
+	enum { NUM = 0x100 };
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "pty", required_argument, NULL, 'p' },
-		{ "domid", required_argument, NULL, 'd' },
-		{ "entry-nb", required_argument, NULL, 'E' },
-		{ "entry-size", required_argument, NULL, 'S' },
-		{ "watch-nb", required_argument, NULL, 'W' },
-		{ "transaction", required_argument, NULL, 't' },
-		{ "perm-nb", required_argument, NULL, 'A' },
+		{ "domid", required_argument, NULL, NUM },
+		{ "entry-nb", required_argument, NULL, NUM + 1 },
+		{ "entry-size", required_argument, NULL, NUM + 2 },
+		{ "watch-nb", required_argument, NULL, NUM + 3 },
+		{ "transaction", required_argument, NULL, NUM + 4 },
+		{ "perm-nb", required_argument, NULL, NUM + 5 },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct xss s = {
 		.quota = { 1000, 2048, 128, 10, 5 },
+	};
+	const struct {
+		const char	*name;
+		uint32_t	*v;
+		unsigned long	 max;
+	} nums[] = {
+		{ "--domid", &s.domid, 0x7fef },
+		{ "--entry-nb", &s.quota.entries, QUOTA_MAX },
+		{ "--entry-size", &s.quota.entry_size, QUOTA_MAX },
+		{ "--watch-nb", &s.quota.watches, QUOTA_MAX },
+		{ "--transaction", &s.quota.transactions, QUOTA_MAX },
+		{ "--perm-nb", &s.quota.perms, QUOTA_MAX },
 	};
 	struct xss_conn *conn, **pp;
 	struct pollfd *pfd = NULL;
@@ -199,35 +213,18 @@ main(int argc, char *argv[])
 	int ch, lfd = -1, fd, slave = -1;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch >= NUM &&
+		    (size_t)(ch - NUM) < sizeof(nums) / sizeof(nums[0])) {
+			*nums[ch - NUM].v = number(nums[ch - NUM].name, optarg,
+			    nums[ch - NUM].max);
+			continue;
+		}
 		switch (ch) {
 		case 's':
 			path = optarg;
 			break;
 		case 'p':
 			link = optarg;
-			break;
-		case 'd':
-			s.domid = number("--domid", optarg, 0x7fef);
-			break;
-		case 'E':
-			s.quota.entries = number("--entry-nb", optarg,
-			    QUOTA_MAX);
-			break;
-		case 'S':
-			s.quota.entry_size = number("--entry-size", optarg,
-			    QUOTA_MAX);
-			break;
-		case 'W':
-			s.quota.watches = number("--watch-nb", optarg,
-			    QUOTA_MAX);
-			break;
-		case 't':
-			s.quota.transactions = number("--transaction", optarg,
-			    QUOTA_MAX);
-			break;
-		case 'A':
-			s.quota.perms = number("--perm-nb", optarg,
-			    QUOTA_MAX);
 			break;
 		default:
 			usage();
