@@ -7,15 +7,16 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <bsd/err.h>
 #include <bsd/stdlib.h>
 #include <bsd/string.h>
 #include <bsd/vis.h>
-#include <err.h>
 
 #include "pvbus.h"
 #include "hostctl.h"
@@ -31,15 +32,30 @@ struct bus_handle {
 	struct pvbus_options opts;
 };
 
-/* An output file hostctl created, removed again if no result comes. */
-static const char *out_created;
+/* What the command line asks for. */
+struct args {
+	const char	*in;
+	const char	*out;
+	int		 qflag, tflag, lflag, jflag;
+	int		 inprocess;	/* -C or -r: never a device */
+	int		 argc;		/* key and value */
+	char	       **argv;
+};
 
-static void
-out_cleanup(void)
-{
-	if (out_created != NULL)
-		unlink(out_created);
-}
+/*
+ * The output.  It is opened before the host is asked anything, so that a bad
+ * path fails first, and truncated only when there is a result; a file that
+ * hostctl created is removed again when none comes.
+ */
+struct output {
+	const char	*path;		/* as given, NULL for stdout */
+	FILE		*fp;
+	int		 fd;		/* -1: stdout */
+	int		 created;
+};
+
+/* A mode's result that asks for the usage message. */
+#define RC_USAGE	2
 
 static void __attribute__((noreturn))
 usage(void)
@@ -48,6 +64,30 @@ usage(void)
 	    "[-i input] [-o output]\n\t       [-r root] key [value]\n",
 	    getprogname());
 	exit(1);
+}
+
+/* Report ERROR as err(3) would, for a mode to return 1 with. */
+static int __attribute__((format(printf, 2, 3)))
+fail(int error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarnc(error, fmt, ap);
+	va_end(ap);
+	return (1);
+}
+
+/* Report a message as errx(3) would, for a mode to return 1 with. */
+static int __attribute__((format(printf, 1, 2)))
+failx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+	return (1);
 }
 
 /* "/dev/pvbus3" names unit 3 of the in-process bus; nothing else does. */
@@ -120,15 +160,15 @@ bus_open(struct bus_handle *h, int flags)
 }
 
 /* The in-process bus; its errors are those of the CPUID dump. */
-static void
+static int
 bus_load(struct bus_handle *h)
 {
 	int error;
 
-	if ((error = pvbus_open(&h->bus, &h->opts)) != 0) {
-		errno = error;
-		err(1, "%s", h->opts.cpuid_dump ? h->opts.cpuid_dump : "pvbus");
-	}
+	if ((error = pvbus_open(&h->bus, &h->opts)) != 0)
+		return (fail(error, "%s",
+		    h->opts.cpuid_dump ? h->opts.cpuid_dump : "pvbus"));
+	return (0);
 }
 
 static int
@@ -154,7 +194,8 @@ bus_close(struct bus_handle *h)
 /*
  * Sanitize a key or value before it goes to the host, as OpenBSD does, and
  * drop one trailing newline.  OpenBSD cuts at the first newline, which loses
- * all but the first line of a value.
+ * all but the first line of a value.  0, EFBIG when it does not fit DSTLEN,
+ * or ENOMEM.
  */
 static int
 kvsetstr(char *dst, const char *src, size_t srclen, size_t dstlen)
@@ -164,13 +205,13 @@ kvsetstr(char *dst, const char *src, size_t srclen, size_t dstlen)
 
 	/* vis(3) writes at most four bytes for each byte and a NUL. */
 	if ((enc = reallocarray(NULL, srclen + 1, 4)) == NULL)
-		err(1, "malloc");
+		return (ENOMEM);
 	len = strvisx(enc, src, srclen, VIS_SAFE | VIS_CSTYLE);
 	if (len > 0 && enc[len - 1] == '\n')
 		enc[--len] = '\0';
 	if (len >= dstlen) {
 		free(enc);
-		return (-1);
+		return (EFBIG);
 	}
 	memcpy(dst, enc, len + 1);
 	free(enc);
@@ -198,8 +239,8 @@ kvsetfile(char *dst, const char *input, size_t dstlen)
 		len += n;
 	if (error == 0 && ferror(fp))
 		error = EIO;
-	if (error == 0 && kvsetstr(dst, buf, len, dstlen) == -1)
-		error = EFBIG;
+	if (error == 0)
+		error = kvsetstr(dst, buf, len, dstlen);
 	free(buf);
 	if (fp != stdin)
 		fclose(fp);
@@ -207,13 +248,111 @@ kvsetfile(char *dst, const char *input, size_t dstlen)
 }
 
 static void
+parse_args(int argc, char *argv[], struct args *a, struct bus_handle *h)
+{
+	int ch;
+
+	/* getopt(3) names the program in its messages as usage() does. */
+	argv[0] = (char *)getprogname();
+	while ((ch = getopt(argc, argv, "C:f:i:jlo:qr:t")) != -1) {
+		switch (ch) {
+		case 'C':
+			h->opts.cpuid_dump = optarg;
+			a->inprocess = 1;
+			break;
+		case 'f':
+			h->path = optarg;
+			break;
+		case 'i':
+			a->in = optarg;
+			break;
+		case 'j':
+			a->jflag = 1;
+			break;
+		case 'l':
+			a->lflag = 1;
+			break;
+		case 'o':
+			a->out = optarg;
+			break;
+		case 'q':
+			a->qflag = 1;
+			break;
+		case 'r':
+			h->opts.root = optarg;
+			a->inprocess = 1;
+			break;
+		case 't':
+			a->tflag = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	a->argc = argc - optind;
+	a->argv = argv + optind;
+
+	/* -l and -t take no key; OpenBSD's -t ignores one, as here. */
+	if ((a->jflag && !a->lflag && !a->tflag) ||
+	    (a->lflag && (a->tflag || a->argc > 0)))
+		usage();
+}
+
+static void
+out_open(struct output *o, const char *path)
+{
+	int error;
+
+	o->path = path;
+	o->fp = stdout;
+	o->fd = -1;
+	o->created = 0;
+	if (path == NULL || strcmp("-", path) == 0)
+		return;
+	if ((o->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0666)) != -1)
+		o->created = 1;
+	else if (errno != EEXIST || (o->fd = open(path,
+	    O_WRONLY | O_CLOEXEC)) == -1)
+		err(1, "fopen: %s", path);
+	if ((o->fp = fdopen(o->fd, "w")) == NULL) {
+		error = errno;
+		if (o->created)
+			unlink(path);
+		errc(1, error, "fdopen: %s", path);
+	}
+}
+
+/* There is a result: empty the output for it. */
+static int
+out_commit(struct output *o)
+{
+	if (o->fd != -1 && ftruncate(o->fd, 0) == -1)
+		return (fail(errno, "%s", o->path));
+	return (0);
+}
+
+/* Flush and close the output; without a result (RC) remove what was made. */
+static int
+out_close(struct output *o, int rc)
+{
+	if (rc == 0 && fflush(o->fp) == EOF)
+		rc = fail(errno, "%s", o->path ? o->path : "stdout");
+	if (rc != 0 && o->created)
+		unlink(o->path);
+	if (o->fp != stdout)
+		fclose(o->fp);
+	return (rc);
+}
+
+static int
 print_type(FILE *outfp, const char *path, const char *type, int json)
 {
 	char *str;
 
 	/* The returned type should be a simple single-line key. */
 	if (stravis(&str, type, VIS_WHITE | VIS_DQ | VIS_CSTYLE) == -1)
-		err(1, "stravis");
+		return (fail(errno, "stravis"));
 	if (json) {
 		fputs("{\"device\": ", outfp);
 		json_string(outfp, path);
@@ -223,150 +362,102 @@ print_type(FILE *outfp, const char *path, const char *type, int json)
 	} else
 		fprintf(outfp, "%s: %s\n", path, str);
 	free(str);
+	return (0);
 }
 
-int
-main(int argc, char *argv[])
+static void
+req_init(struct pvbus_req *pvr)
 {
 	static char keybuf[KVBUFSZ], valuebuf[PVBUS_KVOP_MAXSIZE];
-	static struct bus_handle h = { .path = "/dev/pvbus0", .fd = -1 };
-	const char *in = NULL, *out = NULL;
+
+	memset(pvr, 0, sizeof(*pvr));
+	pvr->pvr_keylen = sizeof(keybuf);
+	pvr->pvr_key = keybuf;
+	pvr->pvr_valuelen = sizeof(valuebuf);
+	pvr->pvr_value = valuebuf;
+}
+
+/* -l: the tree, always in process. */
+static int
+mode_tree(const struct args *a, struct bus_handle *h, struct output *o)
+{
+	int error;
+
+	if (out_commit(o) != 0)
+		return (1);
+	if ((error = tree_print(o->fp, h->bus, a->jflag)) != 0)
+		return (fail(error, "tree"));
+	return (0);
+}
+
+/* -t: the type of the unit. */
+static int
+mode_type(const struct args *a, struct bus_handle *h, struct output *o)
+{
 	struct pvbus_req pvr;
-	unsigned long cmd;
-	FILE *outfp = stdout;
-	char *str;
-	int ch, error, qflag = 0, tflag = 0, lflag = 0, jflag = 0;
-	int inprocess = 0, outfd = -1;
+	int error;
 
-	/* getopt(3) names the program in its messages as usage() does. */
-	argv[0] = (char *)getprogname();
-	while ((ch = getopt(argc, argv, "C:f:i:jlo:qr:t")) != -1) {
-		switch (ch) {
-		case 'C':
-			h.opts.cpuid_dump = optarg;
-			inprocess = 1;
-			break;
-		case 'f':
-			h.path = optarg;
-			break;
-		case 'i':
-			in = optarg;
-			break;
-		case 'j':
-			jflag = 1;
-			break;
-		case 'l':
-			lflag = 1;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'q':
-			qflag = 1;
-			break;
-		case 'r':
-			h.opts.root = optarg;
-			inprocess = 1;
-			break;
-		case 't':
-			tflag = 1;
-			break;
-		default:
-			usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
+	req_init(&pvr);
+	if ((error = bus_ioctl(h, PVBUSIOC_TYPE, &pvr, 0)) != 0)
+		return (fail(error, "ioctl"));
+	if (out_commit(o) != 0)
+		return (1);
+	return (print_type(o->fp, h->path, pvr.pvr_key, a->jflag));
+}
 
-	/* -l and -t take no key; OpenBSD's -t ignores one, as here. */
-	if ((jflag && !lflag && !tflag) || (lflag && (tflag || argc > 0)))
-		usage();
-	if (h.opts.root != NULL && (error = root_check(h.opts.root)) != 0) {
-		errno = error;
-		err(1, "%s", h.opts.root);
-	}
+/* Which request the arguments make, with its key and value set; RC_USAGE. */
+static int
+kv_request(const struct args *a, struct pvbus_req *pvr, unsigned long *cmd)
+{
+	int error;
 
-	/*
-	 * Open the output now, so that a bad path fails before the host is
-	 * asked anything, but truncate it only when there is a result.
-	 */
-	if (out != NULL && strcmp("-", out) != 0) {
-		if ((outfd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-		    0666)) != -1) {
-			out_created = out;
-			atexit(out_cleanup);
-		} else if (errno != EEXIST || (outfd = open(out,
-		    O_WRONLY | O_CLOEXEC)) == -1)
-			err(1, "fopen: %s", out);
-		if ((outfp = fdopen(outfd, "w")) == NULL)
-			err(1, "fdopen: %s", out);
-	}
-
-	if (lflag || inprocess || !is_device(h.path))
-		bus_load(&h);
-	if (lflag) {
-		if (outfd != -1 && ftruncate(outfd, 0) == -1)
-			err(1, "%s", out);
-		tree_print(outfp, h.bus, jflag);
-		goto done;
-	}
-
-	if ((error = bus_open(&h, O_RDONLY)) != 0) {
-		errno = error;
-		err(1, "open: %s", h.path);
-	}
-
-	memset(&pvr, 0, sizeof(pvr));
-	pvr.pvr_keylen = sizeof(keybuf);
-	pvr.pvr_key = keybuf;
-	pvr.pvr_valuelen = sizeof(valuebuf);
-	pvr.pvr_value = valuebuf;
-
-	if (tflag) {
-		if ((error = bus_ioctl(&h, PVBUSIOC_TYPE, &pvr, 0)) != 0) {
-			errno = error;
-			err(1, "ioctl");
-		}
-		if (outfd != -1 && ftruncate(outfd, 0) == -1)
-			err(1, "%s", out);
-		print_type(outfp, h.path, pvr.pvr_key, jflag);
-		goto done;
-	}
-
-	if (argc < 1)
-		usage();
-	if (kvsetstr(pvr.pvr_key, argv[0], strlen(argv[0]),
-	    pvr.pvr_keylen) == -1)
-		errx(1, "key too long");
+	if (a->argc < 1)
+		return (RC_USAGE);
+	if ((error = kvsetstr(pvr->pvr_key, a->argv[0], strlen(a->argv[0]),
+	    pvr->pvr_keylen)) != 0)
+		return (error == EFBIG ? failx("key too long") :
+		    fail(error, "key"));
 
 	/* Validate command line options for reading or writing. */
-	if (argc == 2 && in == NULL) {
-		cmd = PVBUSIOC_KVWRITE;
-		if (kvsetstr(pvr.pvr_value, argv[1], strlen(argv[1]),
-		    pvr.pvr_valuelen) == -1)
-			errx(1, "value too long");
-	} else if (argc == 1 && in != NULL) {
-		cmd = PVBUSIOC_KVWRITE;
-		if ((error = kvsetfile(pvr.pvr_value, in,
-		    pvr.pvr_valuelen)) != 0) {
-			if (error == EFBIG)
-				errx(1, "input file: %s: value too long", in);
-			errno = error;
-			err(1, "input file: %s", in);
-		}
-	} else if (argc == 1) {
-		cmd = PVBUSIOC_KVREAD;
+	if (a->argc == 2 && a->in == NULL) {
+		*cmd = PVBUSIOC_KVWRITE;
+		if ((error = kvsetstr(pvr->pvr_value, a->argv[1],
+		    strlen(a->argv[1]), pvr->pvr_valuelen)) != 0)
+			return (error == EFBIG ? failx("value too long") :
+			    fail(error, "value"));
+	} else if (a->argc == 1 && a->in != NULL) {
+		*cmd = PVBUSIOC_KVWRITE;
+		if ((error = kvsetfile(pvr->pvr_value, a->in,
+		    pvr->pvr_valuelen)) != 0)
+			return (error == EFBIG ?
+			    failx("input file: %s: value too long", a->in) :
+			    fail(error, "input file: %s", a->in));
+	} else if (a->argc == 1) {
+		*cmd = PVBUSIOC_KVREAD;
 	} else
-		usage();
+		return (RC_USAGE);
+	return (0);
+}
 
+/* Read or write a key. */
+static int
+mode_kv(const struct args *a, struct bus_handle *h, struct output *o)
+{
+	struct pvbus_req pvr;
+	unsigned long cmd = PVBUSIOC_KVREAD;
+	const char *why;
+	char *str;
+	int error, rc;
+
+	req_init(&pvr);
+	if ((rc = kv_request(a, &pvr, &cmd)) != 0)
+		return (rc);
 	if (cmd == PVBUSIOC_KVWRITE) {
 		/* Re-open read-writable. */
-		bus_close(&h);
-		if ((error = bus_open(&h, O_RDWR)) != 0) {
-			errno = error;
-			err(1, "open: %s", h.path);
-		}
-		error = bus_ioctl(&h, cmd, &pvr, 1);
+		bus_close(h);
+		if ((error = bus_open(h, O_RDWR)) != 0)
+			return (fail(error, "open: %s", h->path));
+		error = bus_ioctl(h, cmd, &pvr, 1);
 	} else {
 		/*
 		 * Through a device, start small and double the buffer while
@@ -374,43 +465,66 @@ main(int argc, char *argv[])
 		 * stake, and each retry would ask the host again: take the
 		 * largest buffer at once.
 		 */
-		for (pvr.pvr_valuelen = h.fd == -1 ? PVBUS_KVOP_MAXSIZE :
+		for (pvr.pvr_valuelen = h->fd == -1 ? PVBUS_KVOP_MAXSIZE :
 		    KVBUFSZ;; pvr.pvr_valuelen *= 2) {
-			error = bus_ioctl(&h, cmd, &pvr, 0);
+			error = bus_ioctl(h, cmd, &pvr, 0);
 			if (error != ERANGE ||
 			    pvr.pvr_valuelen >= PVBUS_KVOP_MAXSIZE)
 				break;
 		}
 	}
-	if (error == ENXIO && h.bus != NULL &&
-	    pvbus_unit_store_error(pvbus_unit(h.bus, h.unit))[0] != '\0')
-		errx(1, "ioctl: %s (%s)", strerror(error),
-		    pvbus_unit_store_error(pvbus_unit(h.bus, h.unit)));
-	if (error != 0) {
-		errno = error;
-		err(1, "ioctl");
-	}
+	if (error == ENXIO && h->bus != NULL && (why =
+	    pvbus_unit_store_error(pvbus_unit(h->bus, h->unit)))[0] != '\0')
+		return (failx("ioctl: %s (%s)", strerror(error), why));
+	if (error != 0)
+		return (fail(error, "ioctl"));
 
-	if (outfd != -1 && ftruncate(outfd, 0) == -1)
-		err(1, "%s", out);
-	if (!qflag && strlen(pvr.pvr_value)) {
+	if (out_commit(o) != 0)
+		return (1);
+	if (!a->qflag && strlen(pvr.pvr_value)) {
 		/*
 		 * The value can contain newlines and basically anything;
 		 * only encode the unsafe characters that could perform
 		 * unexpected functions on the terminal.
 		 */
 		if (stravis(&str, pvr.pvr_value, VIS_SAFE | VIS_CSTYLE) == -1)
-			err(1, "stravis");
-		fprintf(outfp, "%s\n", str);
+			return (fail(errno, "stravis"));
+		fprintf(o->fp, "%s\n", str);
 		free(str);
 	}
- done:
-	if (fflush(outfp) == EOF)
-		err(1, "%s", out ? out : "stdout");
-	out_created = NULL;
-	if (outfp != stdout)
-		fclose(outfp);
+	return (0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct bus_handle h = { .path = "/dev/pvbus0", .fd = -1 };
+	struct args a;
+	struct output o;
+	int error, rc;
+
+	memset(&a, 0, sizeof(a));
+	parse_args(argc, argv, &a, &h);
+	if (h.opts.root != NULL && (error = root_check(h.opts.root)) != 0)
+		errc(1, error, "%s", h.opts.root);
+	out_open(&o, a.out);
+
+	if ((a.lflag || a.inprocess || !is_device(h.path)) &&
+	    bus_load(&h) != 0)
+		rc = 1;
+	else if (a.lflag)
+		rc = mode_tree(&a, &h, &o);
+	else if ((error = bus_open(&h, O_RDONLY)) != 0)
+		rc = fail(error, "open: %s", h.path);
+	else if (a.tflag)
+		rc = mode_type(&a, &h, &o);
+	else
+		rc = mode_kv(&a, &h, &o);
+
+	rc = out_close(&o, rc);
+	if (rc == RC_USAGE)
+		usage();
 	bus_close(&h);
 	pvbus_close(h.bus);
-	return (0);
+	return (rc);
 }

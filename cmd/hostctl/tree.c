@@ -2,12 +2,12 @@
  * hostctl -l: the paravirtual device tree, one line per unit (type, version,
  * capabilities), one per device and one for the store; -j gives JSON.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <bsd/vis.h>
-#include <err.h>
 
 #include "hostctl.h"
 
@@ -17,7 +17,10 @@ static const char *const access_names[] = {
 	[PVBUS_STORE_RW] = "read-write",
 };
 
-/* Signatures may hold any byte: show them vis-encoded, less trailing NULs. */
+/*
+ * Signatures may hold any byte: show them vis-encoded, less trailing NULs.
+ * NULL when out of memory.
+ */
 static char *
 signature_vis(const struct pvbus_unit *u)
 {
@@ -28,7 +31,7 @@ signature_vis(const struct pvbus_unit *u)
 	while (len > 0 && sig[len - 1] == '\0')
 		len--;
 	if ((s = malloc(len * 4 + 1)) == NULL)
-		err(1, "malloc");
+		return (NULL);
 	strvisx(s, sig, len, VIS_SAFE | VIS_CSTYLE | VIS_DQ);
 	return (s);
 }
@@ -50,7 +53,7 @@ json_string(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
-static void
+static int
 text_unit(FILE *fp, const struct pvbus_unit *u)
 {
 	const struct pvbus_attr *a;
@@ -59,7 +62,8 @@ text_unit(FILE *fp, const struct pvbus_unit *u)
 	char *sig;
 	size_t i;
 
-	sig = signature_vis(u);
+	if ((sig = signature_vis(u)) == NULL)
+		return (ENOMEM);
 	fprintf(fp, "%s: %s", pvbus_unit_name(u), pvbus_unit_type(u));
 	if (pvbus_unit_version(u)[0] != '\0')
 		fprintf(fp, " %s", pvbus_unit_version(u));
@@ -99,6 +103,7 @@ text_unit(FILE *fp, const struct pvbus_unit *u)
 	if (pvbus_unit_store_error(u)[0] != '\0')
 		fprintf(fp, " (%s)", pvbus_unit_store_error(u));
 	fputc('\n', fp);
+	return (0);
 }
 
 static void
@@ -111,7 +116,7 @@ json_member(FILE *fp, const char *name, const char *value, int comma)
 	json_string(fp, value);
 }
 
-static void
+static int
 json_attr(FILE *fp, const struct pvbus_attr *a)
 {
 	char *w, *names, *save = NULL;
@@ -127,7 +132,7 @@ json_attr(FILE *fp, const struct pvbus_attr *a)
 		fprintf(fp, "{\"raw\": %llu, \"names\": [",
 		    (unsigned long long)a->raw);
 		if ((names = strdup(a->value)) == NULL)
-			err(1, "strdup");
+			return (ENOMEM);
 		for (w = strtok_r(names, " ", &save); w != NULL;
 		    w = strtok_r(NULL, " ", &save)) {
 			if (!first)
@@ -142,9 +147,10 @@ json_attr(FILE *fp, const struct pvbus_attr *a)
 		json_string(fp, a->value);
 		break;
 	}
+	return (0);
 }
 
-static void
+static int
 json_unit(FILE *fp, const struct pvbus_unit *u)
 {
 	const struct pvbus_attr *a;
@@ -153,7 +159,8 @@ json_unit(FILE *fp, const struct pvbus_unit *u)
 	char num[16], *sig;
 	size_t i;
 
-	sig = signature_vis(u);
+	if ((sig = signature_vis(u)) == NULL)
+		return (ENOMEM);
 	fputs("{", fp);
 	json_member(fp, "name", pvbus_unit_name(u), 0);
 	json_member(fp, "type", pvbus_unit_type(u), 1);
@@ -169,7 +176,8 @@ json_unit(FILE *fp, const struct pvbus_unit *u)
 	for (i = 0; (a = pvbus_unit_attr(u, i)) != NULL; i++) {
 		if (i > 0)
 			fputs(", ", fp);
-		json_attr(fp, a);
+		if (json_attr(fp, a) != 0)
+			return (ENOMEM);
 	}
 	fputs("}, \"devices\": [", fp);
 	for (i = 0; (d = pvbus_unit_device(u, i)) != NULL; i++) {
@@ -190,25 +198,30 @@ json_unit(FILE *fp, const struct pvbus_unit *u)
 	json_member(fp, "path", pvbus_unit_store_path(u), 1);
 	json_member(fp, "error", pvbus_unit_store_error(u), 1);
 	fputs("}}", fp);
+	return (0);
 }
 
-void
+int
 tree_print(FILE *fp, const struct pvbus *bus, int json)
 {
 	size_t i, n = pvbus_nunits(bus);
+	int error;
 
 	if (json) {
 		fputs("{\"units\": [", fp);
 		for (i = 0; i < n; i++) {
 			if (i > 0)
 				fputs(",\n  ", fp);
-			json_unit(fp, pvbus_unit(bus, i));
+			if ((error = json_unit(fp, pvbus_unit(bus, i))) != 0)
+				return (error);
 		}
 		fputs("]}\n", fp);
-		return;
+		return (0);
 	}
 	if (n == 0)
 		fputs("pvbus: no hypervisor found\n", fp);
 	for (i = 0; i < n; i++)
-		text_unit(fp, pvbus_unit(bus, i));
+		if ((error = text_unit(fp, pvbus_unit(bus, i))) != 0)
+			return (error);
+	return (0);
 }
