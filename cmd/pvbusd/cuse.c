@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -132,21 +131,20 @@ dev_node(struct pvbusd_dev *dev)
 	}
 	if (i == 50) {
 		if (!have_rdev) {
-			pvbusd_log(LOG_ERR, "%s: no device node", path);
+			log_warnx("%s: no device node", path);
 			return (ENOENT);
 		}
 		/* A node left by an earlier pvbusd names another device. */
 		(void)unlink(path);
 		if (mknod(path, S_IFCHR | dev->mode, rdev) == -1) {
-			pvbusd_log(LOG_ERR, "mknod %s: %s", path,
-			    strerror(errno));
+			log_warn("mknod %s", path);
 			return (errno);
 		}
 		dev->made_node = 1;
 	}
 	if (chmod(path, dev->mode) == -1 ||
 	    (dev->gid != (gid_t)-1 && chown(path, (uid_t)-1, dev->gid) == -1)) {
-		pvbusd_log(LOG_ERR, "%s: %s", path, strerror(errno));
+		log_warn("%s", path);
 		return (errno);
 	}
 	return (0);
@@ -171,8 +169,7 @@ dev_init_done(void *userdata)
 			close(fd);
 	}
 	if (write(dev->readyfd, "", 1) != 1)
-		pvbusd_log(LOG_WARNING, "%s: ready: %s", dev->name,
-		    strerror(errno));
+		log_warn("%s: ready", dev->name);
 	close(dev->readyfd);
 	dev->readyfd = -1;
 }
@@ -197,7 +194,7 @@ dev_fuse_log(enum fuse_log_level level, const char *fmt, va_list ap)
 	while (n > 0 && msg[n - 1] == '\n')
 		msg[--n] = '\0';
 	/* fuse_log_level uses syslog's numbers. */
-	pvbusd_log((int)level, "%s", msg);
+	logit((int)level, "%s", msg);
 }
 
 int
@@ -220,7 +217,7 @@ pvbusd_serve(struct pvbusd_dev *dev)
 
 	se = cuse_lowlevel_setup(2, argv, &ci, &dev_ops, &mt, dev);
 	if (se == NULL) {
-		pvbusd_log(LOG_ERR, "%s: cannot create the device", dev->name);
+		log_warnx("%s: cannot create the device", dev->name);
 		return (1);
 	}
 	dev->session = se;

@@ -1,13 +1,22 @@
 /*
- * Messages go to stderr in the foreground.  A daemon logs to syslog and
- * copies its warnings to stderr until it detaches, so that whoever started it
- * sees why it could not start.
+ * Messages, in the manner of OpenBSD's ntpd: log_warn() and fatal() append
+ * the error of errno, log_warnx() and fatalx() do not.  Messages go to stderr
+ * in the foreground.  A daemon logs to syslog and copies its warnings to
+ * stderr until it detaches, so that whoever started it sees why it could not
+ * start.  The device processes log from several threads: nothing here uses
+ * static buffers, and errno is kept for the caller.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
 
 #include "pvbusd.h"
+
+/* The longest message; longer ones are cut. */
+#define LOG_MAXMSG	1024
 
 /*
  * Set once at start-up, before any thread.  A daemon copies only warnings
@@ -16,7 +25,7 @@
 static int log_foreground = 1;
 
 void
-pvbusd_log_init(int foreground)
+log_init(int foreground)
 {
 	log_foreground = foreground;
 	if (!foreground)
@@ -24,30 +33,97 @@ pvbusd_log_init(int foreground)
 }
 
 void
-pvbusd_vlog(int prio, const char *fmt, va_list ap)
+vlog(int pri, const char *fmt, va_list ap)
 {
+	int saved = errno;
 	va_list aq;
 
 	if (!log_foreground) {
 		va_copy(aq, ap);
-		vsyslog(prio, fmt, aq);
+		vsyslog(pri, fmt, aq);
 		va_end(aq);
 	}
-	if (!log_foreground && prio > LOG_WARNING)
-		return;
-	flockfile(stderr);
-	fputs("pvbusd: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	funlockfile(stderr);
+	if (log_foreground || pri <= LOG_WARNING) {
+		flockfile(stderr);
+		fputs("pvbusd: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		funlockfile(stderr);
+	}
+	errno = saved;
 }
 
 void
-pvbusd_log(int prio, const char *fmt, ...)
+logit(int pri, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	pvbusd_vlog(prio, fmt, ap);
+	vlog(pri, fmt, ap);
 	va_end(ap);
+}
+
+/* FMT's message and ": " and the text of ERROR, at PRI. */
+static void
+vlog_error(int pri, int error, const char *fmt, va_list ap)
+{
+	char msg[LOG_MAXMSG], ebuf[128];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	logit(pri, "%s: %s", msg, strerror_r(error, ebuf, sizeof(ebuf)));
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog_error(LOG_ERR, saved, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_ERR, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_INFO, fmt, ap);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog_error(LOG_CRIT, saved, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, fmt, ap);
+	va_end(ap);
+	exit(1);
 }

@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -73,31 +72,22 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			errno = 0;
 			n = strtoul(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
-			    n >= (gid_t)-1) {
-				fprintf(stderr, "pvbusd: unknown group: %s\n",
-				    optarg);
-				exit(1);
-			}
+			    n >= (gid_t)-1)
+				fatalx("unknown group: %s", optarg);
 			o->gid = (gid_t)n;
 			break;
 		case 'm':
 			errno = 0;
 			n = strtoul(optarg, &end, 8);
 			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
-			    n > 0777) {
-				fprintf(stderr, "pvbusd: invalid mode: %s\n",
-				    optarg);
-				exit(1);
-			}
+			    n > 0777)
+				fatalx("invalid mode: %s", optarg);
 			o->mode = (mode_t)n;
 			break;
 		case 'r':
 			/* Device processes work from "/". */
-			if (realpath(optarg, o->root) == NULL) {
-				fprintf(stderr, "pvbusd: %s: %s\n", optarg,
-				    strerror(errno));
-				exit(1);
-			}
+			if (realpath(optarg, o->root) == NULL)
+				fatal("%s", optarg);
 			o->bus.root = o->root;
 			break;
 		default:
@@ -119,10 +109,8 @@ detach_begin(void)
 	pid_t pid;
 	char c = 0;
 
-	if (pipe2(p, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
-		pvbusd_log(LOG_ERR, "fork: %s", strerror(errno));
-		exit(1);
-	}
+	if (pipe2(p, O_CLOEXEC) == -1 || (pid = fork()) == -1)
+		fatal("fork");
 	if (pid > 0) {
 		close(p[1]);
 		while (read(p[0], &c, 1) == -1 && errno == EINTR)
@@ -148,7 +136,7 @@ detach_end(int statusfd)
 			close(fd);
 	}
 	if (write(statusfd, "y", 1) != 1)
-		pvbusd_log(LOG_WARNING, "start-up report: %s", strerror(errno));
+		log_warn("start-up report");
 	close(statusfd);
 }
 
@@ -217,7 +205,7 @@ stop_all(struct child *c, size_t n)
 		return;
 	for (i = 0; i < n; i++)
 		if (c[i].pid > 0) {
-			pvbusd_log(LOG_WARNING, "%s: killed", c[i].name);
+			log_warnx("%s: killed", c[i].name);
 			kill(c[i].pid, SIGKILL);
 		}
 	reap(c, n, STOP_TIMEOUT_S);
@@ -240,7 +228,7 @@ wait_ready(int fd, size_t n)
 		ms = START_TIMEOUT_MS - ((now.tv_sec - start.tv_sec) * 1000 +
 		    (now.tv_nsec - start.tv_nsec) / 1000000);
 		if (ms <= 0 || poll(&pfd, 1, (int)ms) == 0) {
-			pvbusd_log(LOG_ERR, "devices did not appear in time");
+			log_warnx("devices did not appear in time");
 			return (-1);
 		}
 		if ((r = read(fd, buf, sizeof(buf))) == -1) {
@@ -269,7 +257,7 @@ supervise(struct pvbus *bus, const struct opts *o, int statusfd)
 	if ((c = calloc(n, sizeof(*c))) == NULL)
 		return (1);
 	if (pipe2(ready, O_CLOEXEC) == -1) {
-		pvbusd_log(LOG_ERR, "pipe: %s", strerror(errno));
+		log_warn("pipe");
 		free(c);
 		return (1);
 	}
@@ -284,7 +272,7 @@ supervise(struct pvbus *bus, const struct opts *o, int statusfd)
 		snprintf(c[i].name, sizeof(c[i].name), "%s",
 		    pvbus_unit_name(pvbus_unit(bus, i)));
 		if ((c[i].pid = fork()) == -1) {
-			pvbusd_log(LOG_ERR, "fork: %s", strerror(errno));
+			log_warn("fork");
 			c[i].pid = 0;
 			close(ready[0]);
 			close(ready[1]);
@@ -310,7 +298,7 @@ supervise(struct pvbus *bus, const struct opts *o, int statusfd)
 	if (rc != 0)
 		goto out;
 	for (i = 0; i < n; i++)
-		pvbusd_log(LOG_INFO, "/dev/%s: %s", c[i].name,
+		log_info("/dev/%s: %s", c[i].name,
 		    pvbus_unit_type(pvbus_unit(bus, i)));
 	if (statusfd != -1)
 		detach_end(statusfd);
@@ -326,13 +314,13 @@ supervise(struct pvbus *bus, const struct opts *o, int statusfd)
 			if (i == n)
 				continue;
 			c[i].pid = 0;
-			pvbusd_log(LOG_ERR, "%s: device process ended "
+			log_warnx("%s: device process ended "
 			    "(status 0x%x)", c[i].name, (unsigned int)status);
 			rc = 1;
 			goto out;
 		}
 	}
-	pvbusd_log(LOG_INFO, "signal %d: removing the devices", sig);
+	log_info("signal %d: removing the devices", sig);
  out:
 	stop_all(c, n);
 	free(c);
@@ -347,20 +335,17 @@ main(int argc, char *argv[])
 	int error, statusfd = -1, rc;
 
 	parse_opts(argc, argv, &o);
-	pvbusd_log_init(o.foreground);
+	log_init(o.foreground);
 	if ((error = pvbus_open(&bus, &o.bus)) != 0) {
-		pvbusd_log(LOG_ERR, "cannot open the bus: %s", strerror(error));
-		return (1);
+		errno = error;
+		fatal("cannot open the bus");
 	}
-	if (pvbus_nunits(bus) == 0) {
-		pvbusd_log(LOG_ERR, "no hypervisor interface found");
-		pvbus_close(bus);
-		return (1);
-	}
+	if (pvbus_nunits(bus) == 0)
+		fatalx("no hypervisor interface found");
 	if (!o.foreground) {
 		statusfd = detach_begin();
 		if (chdir("/") == -1)
-			pvbusd_log(LOG_WARNING, "chdir /: %s", strerror(errno));
+			log_warn("chdir /");
 	}
 	rc = supervise(bus, &o, statusfd);
 	pvbus_close(bus);

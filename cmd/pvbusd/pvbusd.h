@@ -75,11 +75,25 @@ struct pvbusd_dev {
 /* Serve DEV until SIGTERM; returns the exit status. */
 int	pvbusd_serve(struct pvbusd_dev *dev);
 
-/* Logging: stderr in the foreground, syslog as a daemon. */
-void	pvbusd_log_init(int foreground);
-void	pvbusd_log(int prio, const char *fmt, ...)
+/*
+ * Logging (log.c), after OpenBSD's ntpd: stderr in the foreground, syslog as
+ * a daemon.  log_warn() and fatal() append ": " and strerror(errno);
+ * log_warnx() and fatalx() print the message alone.  fatal() and fatalx()
+ * exit with status 1; they are for a process's start-up, before it serves.
+ * None of them changes errno.
+ */
+void	log_init(int foreground);
+void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+/* A message at syslog priority PRI. */
+void	logit(int pri, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
-void	pvbusd_vlog(int prio, const char *fmt, va_list ap)
+void	vlog(int pri, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 2, 0)));
 
 #endif /* PVBUSD_H */
