@@ -323,11 +323,21 @@ out_open(struct output *o, const char *path)
 	}
 }
 
-/* There is a result: empty the output for it. */
+/*
+ * There is a result: empty the output for it.  Only a regular file can be
+ * emptied; anything else (/dev/null, a pipe, a FIFO, a terminal) is written
+ * as it is, as fopen(3)'s "w" would.
+ */
 static int
 out_commit(struct output *o)
 {
-	if (o->fd != -1 && ftruncate(o->fd, 0) == -1)
+	struct stat st;
+
+	if (o->fd == -1)
+		return (0);
+	if (fstat(o->fd, &st) == -1)
+		return (fail(errno, "%s", o->path));
+	if (S_ISREG(st.st_mode) && ftruncate(o->fd, 0) == -1)
 		return (fail(errno, "%s", o->path));
 	return (0);
 }

@@ -279,3 +279,44 @@ run "$H" -C "$KVM" -o "$T/created.out" some/key
 [ $RC = 1 ] && [ ! -e "$T/created.out" ] &&
     pass "-o file made by hostctl is removed when the read fails" ||
     fail "-o created file" "$RC $(ls -l "$T/created.out" 2>&1)"
+
+# --- -o on what is not a regular file: written as it is, never truncated
+run "$H" -C "$KVM" -t -o /dev/null
+expect "-o /dev/null" 0 ""
+run sh -c '"$1" -C "$2" -t -o /dev/stdout | cat' sh "$H" "$KVM"
+expect "-o /dev/stdout into a pipe" 0 "/dev/pvbus0: KVM"
+mkfifo "$T/fifo"
+cat "$T/fifo" >"$T/fifo.out" &
+reader=$!
+run "$H" -C "$KVM" -t -o "$T/fifo"
+# A reader still waiting for a writer (hostctl failed early) gets EOF.
+exec 3<>"$T/fifo"
+exec 3>&-
+wait $reader
+[ $RC = 0 ] && [ -z "$ERR" ] && [ "$(cat "$T/fifo.out")" = "/dev/pvbus0: KVM" ] &&
+    pass "-o a FIFO" || fail "-o a FIFO" "exit $RC, stderr '$ERR', read '$(cat "$T/fifo.out")'"
+run python3 -c '
+import os, pty, subprocess, sys
+m, s = pty.openpty()
+rc = subprocess.call(sys.argv[1:] + ["-o", os.ttyname(s)])
+os.close(s)
+out = b""
+while True:
+	try:
+		b = os.read(m, 4096)
+	except OSError:
+		break
+	if not b:
+		break
+	out += b
+sys.stdout.write(out.decode().replace("\r\n", "\n"))
+sys.exit(rc)
+' "$H" -C "$KVM" -t
+expect "-o a terminal" 0 "/dev/pvbus0: KVM"
+run "$H" -C "$KVM" -t -o /dev/full
+expect "-o /dev/full is a write error" 1 "" "hostctl: /dev/full: No space left on device"
+printf 'old contents that are longer\n' >"$T/longer.out"
+run "$H" -C "$KVM" -t -o "$T/longer.out"
+[ $RC = 0 ] && [ "$(cat "$T/longer.out")" = "/dev/pvbus0: KVM" ] &&
+    pass "-o a regular file is still truncated" || fail "-o truncates" "$(cat "$T/longer.out")"
+
