@@ -234,11 +234,13 @@ kvsetfile(char *dst, const char *input, size_t dstlen)
 	/* One byte more than fits tells an input that is too long. */
 	if ((buf = malloc(dstlen + 1)) == NULL)
 		error = ENOMEM;
+	errno = 0;
 	while (error == 0 && (n = fread(buf + len, 1, dstlen + 1 - len,
 	    fp)) > 0)
 		len += n;
+	/* The read's own error: EISDIR for a directory, EIO for a fault. */
 	if (error == 0 && ferror(fp))
-		error = EIO;
+		error = errno != 0 ? errno : EIO;
 	if (error == 0)
 		error = kvsetstr(dst, buf, len, dstlen);
 	free(buf);

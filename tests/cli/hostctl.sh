@@ -320,3 +320,6 @@ run "$H" -C "$KVM" -t -o "$T/longer.out"
 [ $RC = 0 ] && [ "$(cat "$T/longer.out")" = "/dev/pvbus0: KVM" ] &&
     pass "-o a regular file is still truncated" || fail "-o truncates" "$(cat "$T/longer.out")"
 
+# --- -i names the input's own error
+run "$H" -C "$KVM" -i "$T" k
+expect "-i a directory" 1 "" "hostctl: input file: $T: Is a directory"
