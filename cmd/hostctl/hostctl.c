@@ -486,8 +486,14 @@ mode_kv(const struct args *a, struct bus_handle *h, struct output *o)
 		}
 	}
 	if (error == ENXIO && h->bus != NULL && (why =
-	    pvbus_unit_store_error(pvbus_unit(h->bus, h->unit)))[0] != '\0')
-		return (failx("ioctl: %s (%s)", strerror(error), why));
+	    pvbus_unit_store_error(pvbus_unit(h->bus, h->unit)))[0] != '\0') {
+		/* The reason can carry the host's text, as -l shows it. */
+		if (stravis(&str, why, VIS_CSTYLE | VIS_TAB | VIS_NL) == -1)
+			return (fail(errno, "stravis"));
+		rc = failx("ioctl: %s (%s)", strerror(error), str);
+		free(str);
+		return (rc);
+	}
 	if (error != 0)
 		return (fail(error, "ioctl"));
 

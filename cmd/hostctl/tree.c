@@ -11,6 +11,15 @@
 
 #include "hostctl.h"
 
+/*
+ * Text the host controls (signatures, versions, capabilities, device names,
+ * store paths and errors) for a line of human output: vis-encoded, so that
+ * it can neither end the line nor drive the terminal.  Spaces stay.
+ */
+#define TEXT_VIS	(VIS_CSTYLE | VIS_TAB | VIS_NL)
+/* JSON escapes the control characters itself. */
+#define JSON_VIS	(VIS_SAFE | VIS_CSTYLE | VIS_DQ)
+
 static const char *const access_names[] = {
 	[PVBUS_STORE_NONE] = "none",
 	[PVBUS_STORE_RO] = "read-only",
@@ -18,11 +27,11 @@ static const char *const access_names[] = {
 };
 
 /*
- * Signatures may hold any byte: show them vis-encoded, less trailing NULs.
- * NULL when out of memory.
+ * Signatures may hold any byte: show them vis-encoded with FLAGS, less
+ * trailing NULs.  NULL when out of memory.
  */
 static char *
-signature_vis(const struct pvbus_unit *u)
+signature_vis(const struct pvbus_unit *u, int flags)
 {
 	const char *sig = pvbus_unit_signature(u);
 	size_t len = 12;
@@ -32,7 +41,7 @@ signature_vis(const struct pvbus_unit *u)
 		len--;
 	if ((s = malloc(len * 4 + 1)) == NULL)
 		return (NULL);
-	strvisx(s, sig, len, VIS_SAFE | VIS_CSTYLE | VIS_DQ);
+	strvisx(s, sig, len, flags);
 	return (s);
 }
 
@@ -53,6 +62,17 @@ json_string(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
+static void
+text_vis(FILE *fp, const char *s, int flags)
+{
+	char buf[5];	/* vis(3): four bytes for one and a NUL */
+
+	for (; *s != '\0'; s++) {
+		vis(buf, (unsigned char)*s, flags, (unsigned char)s[1]);
+		fputs(buf, fp);
+	}
+}
+
 static int
 text_unit(FILE *fp, const struct pvbus_unit *u)
 {
@@ -62,35 +82,47 @@ text_unit(FILE *fp, const struct pvbus_unit *u)
 	char *sig;
 	size_t i;
 
-	if ((sig = signature_vis(u)) == NULL)
+	if ((sig = signature_vis(u, TEXT_VIS | VIS_DQ)) == NULL)
 		return (ENOMEM);
 	fprintf(fp, "%s: %s", pvbus_unit_name(u), pvbus_unit_type(u));
-	if (pvbus_unit_version(u)[0] != '\0')
-		fprintf(fp, " %s", pvbus_unit_version(u));
+	if (pvbus_unit_version(u)[0] != '\0') {
+		fputc(' ', fp);
+		text_vis(fp, pvbus_unit_version(u), TEXT_VIS);
+	}
 	fprintf(fp, " at 0x%08x-0x%08x \"%s\"", pvbus_unit_base(u),
 	    pvbus_unit_maxleaf(u), sig);
 	free(sig);
 	for (i = 0; (a = pvbus_unit_attr(u, i)) != NULL; i++) {
+		fprintf(fp, ", %s ", a->name);
 		switch (a->kind) {
 		case PVBUS_ATTR_FLAGS:
-			fprintf(fp, ", %s 0x%llx<%s>", a->name,
-			    (unsigned long long)a->raw, a->value);
+			fprintf(fp, "0x%llx<", (unsigned long long)a->raw);
+			text_vis(fp, a->value, TEXT_VIS);
+			fputc('>', fp);
 			break;
 		case PVBUS_ATTR_REGS:
-			fprintf(fp, ", %s [%s]", a->name, a->value);
+			fputc('[', fp);
+			text_vis(fp, a->value, TEXT_VIS);
+			fputc(']', fp);
 			break;
 		default:
-			fprintf(fp, ", %s %s", a->name, a->value);
+			text_vis(fp, a->value, TEXT_VIS);
 			break;
 		}
 	}
 	fputc('\n', fp);
 
 	for (i = 0; (d = pvbus_unit_device(u, i)) != NULL; i++) {
-		fprintf(fp, "%s: device %s %s at %s", pvbus_unit_name(u),
-		    d->name, d->id, d->parent);
-		if (d->driver[0] != '\0')
-			fprintf(fp, ", driver %s", d->driver);
+		fprintf(fp, "%s: device ", pvbus_unit_name(u));
+		text_vis(fp, d->name, TEXT_VIS);
+		fputc(' ', fp);
+		text_vis(fp, d->id, TEXT_VIS);
+		fputs(" at ", fp);
+		text_vis(fp, d->parent, TEXT_VIS);
+		if (d->driver[0] != '\0') {
+			fputs(", driver ", fp);
+			text_vis(fp, d->driver, TEXT_VIS);
+		}
 		fputc('\n', fp);
 	}
 
@@ -98,10 +130,15 @@ text_unit(FILE *fp, const struct pvbus_unit *u)
 	fprintf(fp, "%s: store %s, %s", pvbus_unit_name(u),
 	    store ? store : "none",
 	    access_names[pvbus_unit_store_access(u)]);
-	if (pvbus_unit_store_path(u)[0] != '\0')
-		fprintf(fp, ", %s", pvbus_unit_store_path(u));
-	if (pvbus_unit_store_error(u)[0] != '\0')
-		fprintf(fp, " (%s)", pvbus_unit_store_error(u));
+	if (pvbus_unit_store_path(u)[0] != '\0') {
+		fputs(", ", fp);
+		text_vis(fp, pvbus_unit_store_path(u), TEXT_VIS);
+	}
+	if (pvbus_unit_store_error(u)[0] != '\0') {
+		fputs(" (", fp);
+		text_vis(fp, pvbus_unit_store_error(u), TEXT_VIS);
+		fputc(')', fp);
+	}
 	fputc('\n', fp);
 	return (0);
 }
@@ -159,7 +196,7 @@ json_unit(FILE *fp, const struct pvbus_unit *u)
 	char num[16], *sig;
 	size_t i;
 
-	if ((sig = signature_vis(u)) == NULL)
+	if ((sig = signature_vis(u, JSON_VIS)) == NULL)
 		return (ENOMEM);
 	fputs("{", fp);
 	json_member(fp, "name", pvbus_unit_name(u), 0);
