@@ -172,6 +172,12 @@ int	pvbus_kvop(struct pvbus *bus, size_t unit, enum pvbus_kvop op,
  * calls again with the same request.  copyin/copyout then find them at hand.
  *
  * Returns 0, an errno value as the ioctl would, or PVBUS_ERESTART.
+ *
+ * A call that reaches no store (PVBUSIOC_TYPE, a request the checks refuse,
+ * a call whose reserve returned PVBUS_ERESTART) reads only what pvbus_open()
+ * set: such calls may run on any number of threads while one thread makes
+ * a store call on the same bus, so that a server never holds them behind a
+ * store that waits.
  */
 struct pvbus_uaccess {
 	int	(*reserve)(void *ctx, const void *uaddr, size_t len, int out);

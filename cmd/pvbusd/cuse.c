@@ -58,6 +58,28 @@ dev_write(fuse_req_t req, const char *buf, size_t size, off_t off,
 	fuse_reply_err(req, ENODEV);
 }
 
+void
+pvbusd_reply(void *req, struct pvbusd_answer *ans)
+{
+	switch (ans->kind) {
+	case PVBUSD_ANSWER_ERROR:
+		fuse_reply_err(req, ans->error);
+		break;
+	case PVBUSD_ANSWER_DONE:
+		fuse_reply_ioctl(req, 0, ans->out, ans->outlen);
+		free(ans->out);
+		break;
+	case PVBUSD_ANSWER_RETRY:
+		fuse_reply_ioctl_retry(req, ans->in_iov, ans->nin, ans->out_iov,
+		    ans->nout);
+		break;
+	}
+}
+
+/*
+ * The rounds that reach no store run here, on any of the session's
+ * threads at once; a store call goes to the store thread (store.c).
+ */
 static void
 dev_ioctl(fuse_req_t req, int cmd, void *arg, struct fuse_file_info *fi,
     unsigned int flags, const void *in_buf, size_t in_bufsz,
@@ -65,25 +87,18 @@ dev_ioctl(fuse_req_t req, int cmd, void *arg, struct fuse_file_info *fi,
 {
 	struct pvbusd_dev *dev = fuse_req_userdata(req);
 	struct pvbusd_answer ans;
+	struct pvbusd_xfer x;
 
 	(void)flags;
-	pthread_mutex_lock(&dev->lock);
-	pvbusd_xfer(dev->bus, dev->unit, (unsigned int)cmd, fi->fh != 0, arg,
-	    in_buf, in_bufsz, out_bufsz, dev->limit, &ans);
-	pthread_mutex_unlock(&dev->lock);
-
-	switch (ans.kind) {
-	case PVBUSD_ANSWER_ERROR:
-		fuse_reply_err(req, ans.error);
-		break;
-	case PVBUSD_ANSWER_DONE:
-		fuse_reply_ioctl(req, 0, ans.out, ans.outlen);
-		free(ans.out);
-		break;
-	case PVBUSD_ANSWER_RETRY:
-		fuse_reply_ioctl_retry(req, ans.in_iov, ans.nin, ans.out_iov,
-		    ans.nout);
-		break;
+	if (pvbusd_xfer_begin(&x, dev->bus, dev->unit, (unsigned int)cmd,
+	    fi->fh != 0, arg, in_buf, in_bufsz, out_bufsz, dev->limit,
+	    &ans) == 0)
+		pvbusd_reply(req, &ans);
+	else if (pvbusd_xfer_needs_store((unsigned int)cmd))
+		pvbusd_store_submit(dev, req, &x, in_buf);
+	else {
+		pvbusd_xfer_finish(&x, dev->bus, dev->unit, in_buf, &ans);
+		pvbusd_reply(req, &ans);
 	}
 }
 
@@ -206,7 +221,7 @@ pvbusd_serve(struct pvbusd_dev *dev)
 	char *argv[] = { arg0, arg1, NULL };
 	struct cuse_info ci;
 	struct fuse_session *se;
-	int mt, res;
+	int error, mt, res;
 
 	fuse_set_log_func(dev_fuse_log);
 	snprintf(devname, sizeof(devname), "DEVNAME=%s", dev->name);
@@ -221,7 +236,14 @@ pvbusd_serve(struct pvbusd_dev *dev)
 		return (1);
 	}
 	dev->session = se;
+	if ((error = pvbusd_store_start(dev)) != 0) {
+		errno = error;
+		log_warn("%s: store thread", dev->name);
+		cuse_lowlevel_teardown(se);
+		return (1);
+	}
 	res = fuse_session_loop_mt(se, 0);
+	pvbusd_store_stop(dev);
 	cuse_lowlevel_teardown(se);
 	if (dev->made_node) {
 		char path[64];

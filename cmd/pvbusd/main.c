@@ -162,7 +162,6 @@ device_process(struct pvbus *bus, size_t unit, const struct opts *o,
 	dev.readyfd = readyfd;
 	dev.daemon = !o->foreground;
 	dev.limit = (size_t)PVBUSD_XFER_PAGES * (size_t)sysconf(_SC_PAGESIZE);
-	pthread_mutex_init(&dev.lock, NULL);
 	_exit(pvbusd_serve(&dev));
 }
 

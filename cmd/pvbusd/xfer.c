@@ -32,31 +32,13 @@
 
 #include "pvbusd.h"
 
-struct xfer_region {
-	uintptr_t	 uaddr;
-	size_t		 len;		/* as pvbus_ioctl announced it */
-	size_t		 have;		/* bytes fetched: len or a prefix */
-	const char	*data;		/* the fetched bytes (in) */
-	size_t		 off;		/* offset in the reply (out) */
-};
-
-struct xfer {
-	struct xfer_region	 in[PVBUSD_MAXREGIONS];
-	struct xfer_region	 out[PVBUSD_MAXREGIONS];
-	size_t			 nin, nout;
-	int			 planning;	/* round 2: only record */
-	int			 short_prefix;	/* a prefix lacked its NUL */
-	char			*reply;
-	size_t			 replylen;
-};
-
 #define XFER_NOSTAGE	((size_t)-1)
 
 static int
 xfer_reserve(void *ctx, const void *uaddr, size_t len, int out)
 {
-	struct xfer *x = ctx;
-	struct xfer_region *r;
+	struct pvbusd_xfer *x = ctx;
+	struct pvbusd_region *r;
 	size_t *n;
 
 	if (!x->planning)
@@ -73,8 +55,8 @@ xfer_reserve(void *ctx, const void *uaddr, size_t len, int out)
 }
 
 /* The region of R[0 .. N) that holds [uaddr, uaddr + len), or NULL. */
-static struct xfer_region *
-xfer_find(struct xfer_region *r, size_t n, uintptr_t uaddr, size_t len)
+static struct pvbusd_region *
+xfer_find(struct pvbusd_region *r, size_t n, uintptr_t uaddr, size_t len)
 {
 	size_t i;
 
@@ -88,24 +70,25 @@ xfer_find(struct xfer_region *r, size_t n, uintptr_t uaddr, size_t len)
 static int
 xfer_copyin(void *ctx, void *dst, const void *usrc, size_t len)
 {
-	struct xfer *x = ctx;
-	struct xfer_region *r;
-	const char *nul;
+	struct pvbusd_xfer *x = ctx;
+	struct pvbusd_region *r;
+	const char *data, *nul;
 	size_t d;
 
 	if ((r = xfer_find(x->in, x->nin, (uintptr_t)usrc, len)) == NULL)
 		return (EFAULT);
+	data = x->in_buf + r->off;
 	d = (uintptr_t)usrc - r->uaddr;
 	if (d + len <= r->have) {
-		memcpy(dst, r->data + d, len);
+		memcpy(dst, data + d, len);
 		return (0);
 	}
 	/* A prefix: enough when the string ends inside it. */
 	if (d < r->have &&
-	    (nul = memchr(r->data + d, '\0', r->have - d)) != NULL) {
-		size_t n = (size_t)(nul - (r->data + d)) + 1;
+	    (nul = memchr(data + d, '\0', r->have - d)) != NULL) {
+		size_t n = (size_t)(nul - (data + d)) + 1;
 
-		memcpy(dst, r->data + d, n);
+		memcpy(dst, data + d, n);
 		memset((char *)dst + n, 0, len - n);
 		return (0);
 	}
@@ -116,8 +99,8 @@ xfer_copyin(void *ctx, void *dst, const void *usrc, size_t len)
 static int
 xfer_copyout(void *ctx, void *udst, const void *src, size_t len)
 {
-	struct xfer *x = ctx;
-	struct xfer_region *r;
+	struct pvbusd_xfer *x = ctx;
+	struct pvbusd_region *r;
 	size_t end;
 
 	if ((r = xfer_find(x->out, x->nout, (uintptr_t)udst, len)) == NULL)
@@ -130,7 +113,7 @@ xfer_copyout(void *ctx, void *udst, const void *src, size_t len)
 }
 
 static size_t
-xfer_total(const struct xfer_region *r, size_t n)
+xfer_total(const struct pvbusd_region *r, size_t n)
 {
 	size_t i, sum = 0;
 
@@ -145,7 +128,7 @@ xfer_total(const struct xfer_region *r, size_t n)
  * LIMIT - S), or 0 when there is no such stage.
  */
 static size_t
-xfer_layout(struct xfer *x, size_t hdr, size_t limit, size_t s)
+xfer_layout(struct pvbusd_xfer *x, size_t hdr, size_t limit, size_t s)
 {
 	size_t full, left, i;
 
@@ -170,7 +153,7 @@ xfer_layout(struct xfer *x, size_t hdr, size_t limit, size_t s)
 }
 
 static void
-xfer_retry(struct xfer *x, const void *arg, size_t hdr,
+xfer_retry(struct pvbusd_xfer *x, const void *arg, size_t hdr,
     struct pvbusd_answer *ans)
 {
 	size_t i;
@@ -202,7 +185,7 @@ xfer_error(struct pvbusd_answer *ans, int error)
 
 /* Which stage the fetched data is, or XFER_NOSTAGE for none we asked. */
 static size_t
-xfer_stage(struct xfer *x, size_t hdr, size_t limit, size_t in_bufsz,
+xfer_stage(struct pvbusd_xfer *x, size_t hdr, size_t limit, size_t in_bufsz,
     size_t out_bufsz)
 {
 	size_t full = hdr + xfer_total(x->in, x->nin);
@@ -216,91 +199,128 @@ xfer_stage(struct xfer *x, size_t hdr, size_t limit, size_t in_bufsz,
 	return (limit - in_bufsz);
 }
 
-void
-pvbusd_xfer(struct pvbus *bus, size_t unit, unsigned long cmd, int writable,
-    const void *arg, const void *in_buf, size_t in_bufsz, size_t out_bufsz,
-    size_t limit, struct pvbusd_answer *ans)
+static const struct pvbus_uaccess xfer_uaccess = {
+	.reserve = xfer_reserve,
+	.copyin = xfer_copyin,
+	.copyout = xfer_copyout,
+};
+
+int
+pvbusd_xfer_needs_store(unsigned long cmd)
 {
-	struct pvbus_req req;
-	struct xfer x;
-	struct pvbus_uaccess ua = {
-		.reserve = xfer_reserve,
-		.copyin = xfer_copyin,
-		.copyout = xfer_copyout,
-		.ctx = &x,
-	};
-	size_t hdr = 0, stage, off, i;
+	return (cmd == PVBUSIOC_KVREAD || cmd == PVBUSIOC_KVWRITE);
+}
+
+int
+pvbusd_xfer_begin(struct pvbusd_xfer *x, struct pvbus *bus, size_t unit,
+    unsigned long cmd, int writable, const void *arg, const void *in_buf,
+    size_t in_bufsz, size_t out_bufsz, size_t limit,
+    struct pvbusd_answer *ans)
+{
+	struct pvbus_uaccess ua = xfer_uaccess;
+	size_t off, i;
 	int error;
 
 	memset(ans, 0, sizeof(*ans));
-	memset(&x, 0, sizeof(x));
-	memset(&req, 0, sizeof(req));
+	memset(x, 0, sizeof(*x));
+	x->cmd = cmd;
+	x->writable = writable;
+	x->arg = arg;
+	x->limit = limit;
+	ua.ctx = x;
 	if (_IOC_DIR(cmd) & _IOC_WRITE)
-		hdr = _IOC_SIZE(cmd);
-	if (in_bufsz < hdr) {
-		xfer_retry(&x, arg, hdr, ans);
-		return;
+		x->hdr = _IOC_SIZE(cmd);
+	if (in_bufsz < x->hdr) {
+		xfer_retry(x, arg, x->hdr, ans);
+		return (0);
 	}
-	if (hdr > 0)
-		memcpy(&req, in_buf, hdr < sizeof(req) ? hdr : sizeof(req));
+	if (x->hdr > 0)
+		memcpy(&x->req, in_buf, x->hdr < sizeof(x->req) ? x->hdr :
+		    sizeof(x->req));
 
 	/* The checks, and the regions the request will touch. */
-	x.planning = 1;
-	error = pvbus_ioctl(bus, unit, cmd, writable, &req, &ua);
+	x->planning = 1;
+	error = pvbus_ioctl(bus, unit, cmd, writable, &x->req, &ua);
 	if (error != PVBUS_ERESTART) {
 		if (error == 0)
 			ans->kind = PVBUSD_ANSWER_DONE;
 		else
 			xfer_error(ans, error);
-		return;
+		return (0);
 	}
-	if (xfer_total(x.out, x.nout) > limit) {
+	if (xfer_total(x->out, x->nout) > limit) {
 		/* What the kernel says of a transfer it cannot make. */
 		xfer_error(ans, ENOMEM);
-		return;
+		return (0);
 	}
 
-	stage = xfer_stage(&x, hdr, limit, in_bufsz, out_bufsz);
-	if (stage == XFER_NOSTAGE) {
-		if (xfer_layout(&x, hdr, limit, 0) == 0)
+	x->stage = xfer_stage(x, x->hdr, limit, in_bufsz, out_bufsz);
+	if (x->stage == XFER_NOSTAGE) {
+		if (xfer_layout(x, x->hdr, limit, 0) == 0)
 			xfer_error(ans, E2BIG);
 		else
-			xfer_retry(&x, arg, hdr, ans);
-		return;
+			xfer_retry(x, arg, x->hdr, ans);
+		return (0);
 	}
 
-	xfer_layout(&x, hdr, limit, stage);
-	off = hdr;
-	for (i = 0; i < x.nin; i++) {
-		x.in[i].data = (const char *)in_buf + off;
-		off += x.in[i].have;
+	xfer_layout(x, x->hdr, limit, x->stage);
+	off = x->hdr;
+	for (i = 0; i < x->nin; i++) {
+		x->in[i].off = off;
+		off += x->in[i].have;
 	}
 	off = 0;
-	for (i = 0; i < x.nout; i++) {
-		x.out[i].off = off;
-		off += x.out[i].len;
+	for (i = 0; i < x->nout; i++) {
+		x->out[i].off = off;
+		off += x->out[i].len;
 	}
-	if ((x.reply = calloc(1, off > 0 ? off : 1)) == NULL) {
+	x->in_bufsz = in_bufsz;
+	x->replysz = off;
+	return (1);
+}
+
+void
+pvbusd_xfer_finish(struct pvbusd_xfer *x, struct pvbus *bus, size_t unit,
+    const void *in_buf, struct pvbusd_answer *ans)
+{
+	struct pvbus_uaccess ua = xfer_uaccess;
+	int error;
+
+	ua.ctx = x;
+	x->in_buf = in_buf;
+	if ((x->reply = calloc(1, x->replysz > 0 ? x->replysz : 1)) == NULL) {
 		xfer_error(ans, ENOMEM);
 		return;
 	}
-
-	x.planning = 0;
-	error = pvbus_ioctl(bus, unit, cmd, writable, &req, &ua);
+	x->planning = 0;
+	error = pvbus_ioctl(bus, unit, x->cmd, x->writable, &x->req, &ua);
 	if (error == 0) {
 		ans->kind = PVBUSD_ANSWER_DONE;
-		ans->out = x.reply;
-		ans->outlen = x.replylen;
+		ans->out = x->reply;
+		ans->outlen = x->replylen;
 		return;
 	}
-	free(x.reply);
-	if (error == PVBUS_ERESTART && x.short_prefix) {
-		if (xfer_layout(&x, hdr, limit, stage + 1) == 0)
+	free(x->reply);
+	x->reply = NULL;
+	if (error == PVBUS_ERESTART && x->short_prefix) {
+		if (xfer_layout(x, x->hdr, x->limit, x->stage + 1) == 0)
 			xfer_error(ans, E2BIG);
 		else
-			xfer_retry(&x, arg, hdr, ans);
+			xfer_retry(x, x->arg, x->hdr, ans);
 		return;
 	}
 	/* Memory the request never announced: a fault, as copyin gives. */
 	xfer_error(ans, error == PVBUS_ERESTART ? EFAULT : error);
+}
+
+void
+pvbusd_xfer(struct pvbus *bus, size_t unit, unsigned long cmd, int writable,
+    const void *arg, const void *in_buf, size_t in_bufsz, size_t out_bufsz,
+    size_t limit, struct pvbusd_answer *ans)
+{
+	struct pvbusd_xfer x;
+
+	if (pvbusd_xfer_begin(&x, bus, unit, cmd, writable, arg, in_buf,
+	    in_bufsz, out_bufsz, limit, ans))
+		pvbusd_xfer_finish(&x, bus, unit, in_buf, ans);
 }

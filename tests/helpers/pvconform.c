@@ -5,6 +5,9 @@
  *
  *   pvconform check DEVICE TYPE none|rw [KEYBASE]
  *	every case of the contract; rw writes fresh keys KEYBASE-N
+ *   pvconform refused DEVICE TYPE
+ *	the cases that reach no store: the type, and the requests the
+ *	checks refuse
  *   pvconform stress DEVICE TYPE CLIENTS OPS KEYBASE
  *	CLIENTS processes doing OPS ioctls each on their own keys
  *   pvconform load DEVICE KEY VALUE N SECONDS
@@ -470,6 +473,23 @@ cmd_load(int argc, char *argv[])
 	return (wrong != 0 || state != RECOVERED);
 }
 
+static int
+cmd_refused(int argc, char *argv[])
+{
+	int ro, rw;
+
+	if (argc != 3)
+		return (2);
+	prefix = strrchr(argv[1], '/') ? strrchr(argv[1], '/') + 1 : argv[1];
+	ro = xopen(argv[1], O_RDONLY);
+	rw = xopen(argv[1], O_RDWR);
+	check_type(ro, argv[2]);
+	check_common(ro, rw);
+	close(ro);
+	close(rw);
+	return (failed);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -478,6 +498,8 @@ main(int argc, char *argv[])
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 2 && strcmp(argv[1], "check") == 0)
 		rc = cmd_check(argc - 1, argv + 1);
+	else if (argc >= 2 && strcmp(argv[1], "refused") == 0)
+		rc = cmd_refused(argc - 1, argv + 1);
 	else if (argc >= 2 && strcmp(argv[1], "stress") == 0)
 		rc = cmd_stress(argc - 1, argv + 1);
 	else if (argc >= 2 && strcmp(argv[1], "load") == 0)
@@ -485,6 +507,7 @@ main(int argc, char *argv[])
 	if (rc == 2)
 		fprintf(stderr, "usage: pvconform check DEVICE TYPE none|rw "
 		    "[KEYBASE]\n"
+		    "       pvconform refused DEVICE TYPE\n"
 		    "       pvconform stress DEVICE TYPE CLIENTS OPS KEYBASE\n"
 		    "       pvconform load DEVICE KEY VALUE N SECONDS\n");
 	return (rc);

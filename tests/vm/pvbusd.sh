@@ -76,6 +76,11 @@ gone() {	# wait until no /dev/pvbus node is left
 	done
 }
 alive() { kill -0 "$1" 2>/dev/null; }
+# dead PID: PID has ended (a zombie has; its parent has not waited yet)
+dead() {
+	st=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)
+	[ -z "$st" ] || [ "$st" = Z ]
+}
 # within TENTHS CMD...: CMD succeeds before TENTHS tenths of a second pass
 within() {
 	w=$1; shift
@@ -166,6 +171,59 @@ check "hostctl on a unit without a store" \
     test "$?:$out" = "1:hostctl: ioctl: No such device or address"
 finished hostctl
 
+# A read stuck on the KVP pool lock holds up no request that needs no
+# store, and its caller, and one queued behind it, can be killed: each is
+# answered when interrupted, while the lock is still held.
+kvp_tool lock "$pools/.kvp_pool_1" 600 /tmp/locked &
+locker=$!
+within 300 test -e /tmp/locked || fail "stuck store: lock held" "no /tmp/locked"
+hostctl -f /dev/pvbus1 Guest/hostctl >/tmp/stuck1.out 2>&1 &
+stuck1=$!
+# The read is in pvbusd's store call once the lock has a waiter.
+within 300 grep -q -- '->' /proc/locks ||
+    fail "stuck store: the read waits on the lock" "$(cat /proc/locks)"
+hostctl -f /dev/pvbus1 Guest/hostctl >/tmp/stuck2.out 2>&1 &
+stuck2=$!
+# The second is with pvbusd once it waits for the answer to its ioctl.
+in_ioctl() {
+	read -r nr rest <"/proc/$1/syscall" && [ "$nr" = 16 ] &&
+	    grep -q request_wait_answer "/proc/$1/stack"
+}
+within 300 in_ioctl $stuck2 ||
+    fail "stuck store: the second read waits for its answer" \
+    "$(cat /proc/$stuck2/syscall) $(cat /proc/$stuck2/stack)"
+# Each of these must end while the lock is held; one that does not is
+# freed below, when the lock goes.
+hostctl -t -f /dev/pvbus1 >/tmp/type.out 2>&1 &
+typec=$!
+$conform refused /dev/pvbus1 Hyper-V >/tmp/refused.out 2>&1 &
+refused=$!
+if within 300 dead $typec; then
+	check "stuck store: TYPE answers on the same device" \
+	    test "$(cat /tmp/type.out)" = "/dev/pvbus1: Hyper-V"
+else
+	fail "stuck store: TYPE answers on the same device" "no answer"
+fi
+if within 300 dead $refused; then
+	cat /tmp/refused.out
+else
+	fail "stuck store: refused requests answer too" "no answer"
+fi
+check "stuck store: the reads still wait" alive $stuck1
+check "stuck store: the reads still wait (queued)" alive $stuck2
+kill -9 $stuck2
+check "stuck store: SIGKILL ends a queued read" within 300 dead $stuck2
+kill -9 $stuck1
+check "stuck store: SIGKILL ends the read under way" within 300 dead $stuck1
+check "stuck store: the lock is still held" alive $locker
+kill $locker
+wait $locker $stuck1 $stuck2 $typec $refused
+out=$(hostctl -f /dev/pvbus1 Guest/hostctl 2>&1)
+check "stuck store: the device serves once the lock is free" \
+    test "$out" = "from the guest"
+check "stuck store: every process still runs" nprocs 3
+finished stuck
+
 # Concurrent clients, each on its own keys.
 $conform stress /dev/pvbus1 Hyper-V 8 1000 Guest/stress ||
     fail "pvconform stress" "exit $?"
@@ -242,7 +300,7 @@ grep -q '^FAIL: ' "$T/vm.out" && sed 's/^/    guest stderr: /' "$T/vm.err" | tai
 [ $rc -ne 0 ] &&
     fail "guest" "exit $rc: $(tail -n 5 "$T/vm.err" | tr '\n' ' ')"
 missing=
-for s in no-cuse start check-pvbus0 check-pvbus1 hostctl stress restart \
+for s in no-cuse start check-pvbus0 check-pvbus1 hostctl stuck stress restart \
     sigterm foreground; do
 	grep -qx "SECTION-DONE: $s" "$T/vm.out" || missing="$missing $s"
 done
