@@ -256,6 +256,25 @@ pv_access(const struct pv_platform *plat, const char *path, int mode)
 }
 
 int
+pv_read_full(int fd, void *buf, size_t len, size_t *got)
+{
+	ssize_t n;
+
+	*got = 0;
+	while (*got < len) {
+		n = read(fd, (char *)buf + *got, len - *got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return (errno);
+		if (n == 0)
+			break;
+		*got += n;
+	}
+	return (0);
+}
+
+int
 pv_read_text(const struct pv_platform *plat, const char *path, char *buf,
     size_t len)
 {

@@ -57,6 +57,11 @@ DIR	*pv_opendir(const struct pv_platform *, const char *path);
 int	pv_scandir(const struct pv_platform *, const char *path,
 	    struct dirent ***names);
 int	pv_access(const struct pv_platform *, const char *path, int mode);
+/*
+ * Read from FD until LEN bytes or the end of the file, again after EINTR
+ * and short reads; *GOT says how many came.  0 or the errno of read(2).
+ */
+int	pv_read_full(int fd, void *buf, size_t len, size_t *got);
 /* Read a small text file whole; trailing newlines stripped.  0 or errno. */
 int	pv_read_text(const struct pv_platform *, const char *path, char *buf,
 	    size_t len);
