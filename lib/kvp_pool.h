@@ -4,14 +4,16 @@
  * 512-byte key and a 2048-byte value, NUL padded.  Whole-file fcntl write
  * locks (F_SETLKW) guard every access, reads included.
  *
- * The functions here only look at bytes in memory; lib/store/kvp.c does the
- * file access.  They never read outside the buffer they are given, whatever
+ * The functions here (lib/kvp_pool.c) only look at bytes in memory;
+ * lib/store/kvp.c does the file access.  They never read outside the buffer they are given, whatever
  * it holds.
  */
 #ifndef KVP_POOL_H
 #define KVP_POOL_H
 
 #include <stddef.h>
+
+#include "listing.h"
 
 #define KVP_POOL_DIR		"/var/lib/hyperv"
 #define KVP_POOL_FILE		".kvp_pool_%d"
@@ -75,6 +77,13 @@ int	kvp_pool_find(const void *image, size_t len, const char *key,
  * unterminated) are left out.  0, or ERANGE with OUT set to "".
  */
 int	kvp_pool_list(const void *image, size_t len, char *out, size_t outlen);
+
+/*
+ * The same names appended to listing L, leaving out those SKIP (when not
+ * NULL) returns non-zero for.  0, or ERANGE as pv_listing_add().
+ */
+int	kvp_pool_list_add(const void *image, size_t len, struct pv_listing *l,
+	    int (*skip)(const char *key));
 
 /*
  * Split a store name ("External/KEY", "Guest/Parameters/KEY", "Auto/") at

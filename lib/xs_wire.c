@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "listing.h"
 #include "xs_wire.h"
 
 /* The protocol's error table, in Xen's order; EINVAL first on purpose. */
@@ -209,26 +210,22 @@ xs_reply_match(const struct xs_hdr *req, const struct xs_msg *msg)
 int
 xs_dir_join(const char *body, size_t len, char *out, size_t outlen)
 {
-	size_t off = 0, o = 0, n;
+	struct pv_listing l;
+	size_t off, n;
+	int error;
 
-	if (outlen == 0)
-		return (ERANGE);
-	out[0] = '\0';
+	if ((error = pv_listing_init(&l, out, outlen)) != 0)
+		return (error);
 	if (len > 0 && body[len - 1] != '\0')
 		return (EIO);
-	while (off < len) {
-		n = strlen(body + off);
-		if (n == 0 || o + (o > 0) + n + 1 > outlen) {
+	for (off = 0; off < len; off += n + 1) {
+		if ((n = strlen(body + off)) == 0) {
 			out[0] = '\0';
-			return (n == 0 ? EIO : ERANGE);
+			return (EIO);
 		}
-		if (o > 0)
-			out[o++] = '\n';
-		memcpy(out + o, body + off, n);
-		o += n;
-		off += n + 1;
+		if ((error = pv_listing_add(&l, body + off, n)) != 0)
+			return (error);
 	}
-	out[o] = '\0';
 	return (0);
 }
 

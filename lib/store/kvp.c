@@ -18,192 +18,14 @@
 
 #include "pv.h"
 #include "kvp_pool.h"
+#include "listing.h"
 #include "store/stores.h"
 
 /* A pool file past this is not one the daemon wrote; refuse to load it. */
 #define KVP_POOL_MAXBYTES	(16u * 1024 * 1024)
 
-static const char *const kvp_pool_names[KVP_POOL_COUNT] = {
-	[KVP_POOL_EXTERNAL] = "External",
-	[KVP_POOL_GUEST] = "Guest",
-	[KVP_POOL_AUTO] = "Auto",
-	[KVP_POOL_AUTO_EXTERNAL] = "Guest/Parameters",
-	[KVP_POOL_AUTO_INTERNAL] = "Auto/Internal",
-};
-
-size_t
-kvp_pool_nrecords(size_t len)
-{
-	return (len / KVP_POOL_RECSIZE);
-}
-
-void
-kvp_pool_record(const void *image, size_t len, size_t i, struct kvp_rec *rec)
-{
-	const char *r = (const char *)image + i * KVP_POOL_RECSIZE;
-
-	(void)len;
-	rec->key = r;
-	rec->value = r + KVP_POOL_KEYSIZE;
-	if (memchr(r, '\0', KVP_POOL_KEYSIZE) == NULL)
-		rec->state = KVP_REC_BAD_KEY;
-	else if (r[0] == '\0')
-		rec->state = KVP_REC_EMPTY_KEY;
-	else if (memchr(rec->value, '\0', KVP_POOL_VALUESIZE) == NULL)
-		rec->state = KVP_REC_BAD_VALUE;
-	else
-		rec->state = KVP_REC_OK;
-}
-
-/* A record whose key is a name: terminated and not empty. */
-static int
-kvp_rec_named(const struct kvp_rec *rec)
-{
-	return (rec->state == KVP_REC_OK || rec->state == KVP_REC_BAD_VALUE);
-}
-
-int
-kvp_pool_find(const void *image, size_t len, const char *key, size_t *index)
-{
-	struct kvp_rec rec;
-	size_t i, n = kvp_pool_nrecords(len);
-
-	for (i = 0; i < n; i++) {
-		kvp_pool_record(image, len, i, &rec);
-		if (kvp_rec_named(&rec) && strcmp(rec.key, key) == 0) {
-			*index = i;
-			return (0);
-		}
-	}
-	return (ENOENT);
-}
-
-int
-kvp_pool_list(const void *image, size_t len, char *out, size_t outlen)
-{
-	struct kvp_rec rec;
-	size_t i, j, n = kvp_pool_nrecords(len), off = 0, klen;
-
-	if (outlen == 0)
-		return (ERANGE);
-	out[0] = '\0';
-	for (i = 0; i < n; i++) {
-		kvp_pool_record(image, len, i, &rec);
-		if (!kvp_rec_named(&rec))
-			continue;
-		/* A name the daemon would find first is listed once. */
-		if (kvp_pool_find(image, i * KVP_POOL_RECSIZE, rec.key, &j) == 0)
-			continue;
-		klen = strlen(rec.key);
-		if (off + (off > 0) + klen + 1 > outlen) {
-			out[0] = '\0';
-			return (ERANGE);
-		}
-		if (off > 0)
-			out[off++] = '\n';
-		memcpy(out + off, rec.key, klen + 1);
-		off += klen;
-	}
-	return (0);
-}
-
-int
-kvp_name_parse(const char *name, enum kvp_pool *pool, const char **key)
-{
-	const char *slash = strrchr(name, '/');
-	size_t plen;
-	int i;
-
-	if (slash == NULL)
-		return (EINVAL);
-	plen = slash - name;
-	for (i = 0; i < KVP_POOL_COUNT; i++)
-		if (strlen(kvp_pool_names[i]) == plen &&
-		    strncmp(kvp_pool_names[i], name, plen) == 0) {
-			*pool = i;
-			*key = slash + 1;
-			return (0);
-		}
-	return (EINVAL);
-}
-
-const char *
-kvp_pool_name(enum kvp_pool pool)
-{
-	if ((unsigned int)pool >= KVP_POOL_COUNT)
-		return (NULL);
-	return (kvp_pool_names[pool]);
-}
-
-long
-kvp_utf16_units(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	unsigned long cp;
-	long units = 0;
-	int n, i;
-
-	while (*p != '\0') {
-		if (*p < 0x80) {
-			p++;
-			units++;
-			continue;
-		}
-		if ((*p & 0xe0) == 0xc0) {
-			n = 1;
-			cp = *p & 0x1f;
-		} else if ((*p & 0xf0) == 0xe0) {
-			n = 2;
-			cp = *p & 0x0f;
-		} else if ((*p & 0xf8) == 0xf0) {
-			n = 3;
-			cp = *p & 0x07;
-		} else
-			return (-1);
-		for (i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return (-1);
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		/* Shortest form only; no surrogates; Unicode's range. */
-		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
-		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return (-1);
-		units += cp >= 0x10000 ? 2 : 1;
-		p += n + 1;
-	}
-	return (units);
-}
-
-int
-kvp_check_key(const char *key)
-{
-	long units;
-
-	if (key[0] == '\0' || strchr(key, '/') != NULL)
-		return (EINVAL);
-	if ((units = kvp_utf16_units(key)) < 0)
-		return (EINVAL);
-	if (units > KVP_HOST_KEYMAX || strlen(key) >= KVP_POOL_KEYSIZE)
-		return (ENAMETOOLONG);
-	return (0);
-}
-
-int
-kvp_check_value(const char *value)
-{
-	long units;
-
-	if ((units = kvp_utf16_units(value)) < 0)
-		return (EINVAL);
-	if (units > KVP_HOST_VALUEMAX || strlen(value) >= KVP_POOL_VALUESIZE)
-		return (E2BIG);
-	return (0);
-}
-
 /*
- * The pool files.  Every access takes the whole-file fcntl write lock with
+ * A pool file loaded under its lock.  Every access takes the whole-file fcntl write lock with
  * F_SETLKW, as hv_kvp_daemon does, for reads too: the daemon rewrites a
  * pool by truncating it first, so an unlocked reader could see it empty.
  * A caller who may not write the file (pools are 0644, root's) reads under
@@ -263,7 +85,6 @@ kvp_open(const struct pv_unit *unit, enum kvp_pool pool, int create,
 {
 	char path[PATH_MAX + 16];
 	struct stat st;
-	ssize_t n;
 	size_t off;
 	int error;
 	short type = F_WRLCK;
@@ -301,19 +122,9 @@ kvp_open(const struct pv_unit *unit, enum kvp_pool pool, int create,
 		error = ENOMEM;
 		goto fail;
 	}
-	for (off = 0; off < (size_t)st.st_size + 1; off += n) {
-		n = pread(f->fd, f->image + off, st.st_size + 1 - off, off);
-		if (n == -1 && errno == EINTR) {
-			n = 0;
-			continue;
-		}
-		if (n == -1) {
-			error = errno;
-			goto fail;
-		}
-		if (n == 0)
-			break;
-	}
+	if ((error = pv_read_full(f->fd, f->image, st.st_size + 1,
+	    &off)) != 0)
+		goto fail;
 	if (off != (size_t)st.st_size) {
 		/* The lock holds writers off; a change means a foreign one. */
 		error = EIO;
@@ -457,21 +268,6 @@ kvp_auto_value(const struct pv_unit *unit, enum kvp_auto_item item,
 	}
 }
 
-/* Append NAME to a "\n"-joined list in OUT. */
-static int
-kvp_list_add(char *out, size_t outlen, size_t *off, const char *name)
-{
-	size_t nlen = strlen(name);
-
-	if (*off + (*off > 0) + nlen + 1 > outlen)
-		return (ERANGE);
-	if (*off > 0)
-		out[(*off)++] = '\n';
-	memcpy(out + *off, name, nlen + 1);
-	*off += nlen;
-	return (0);
-}
-
 /* The intrinsic item named KEY, or -1. */
 static int
 kvp_auto_lookup(const char *key)
@@ -484,33 +280,29 @@ kvp_auto_lookup(const char *key)
 	return (-1);
 }
 
+static int
+kvp_auto_named(const char *key)
+{
+	return (kvp_auto_lookup(key) != -1);
+}
+
 /* "Auto/": the intrinsic items, as the host enumerates them, then the file's. */
 static int
 kvp_auto_list(struct pv_unit *unit, const struct kvp_file *f, char *value,
     size_t valuelen)
 {
 	char buf[KVP_POOL_VALUESIZE];
-	struct kvp_rec rec;
-	size_t i, j, off = 0;
+	struct pv_listing l;
 	int a, error;
 
-	value[0] = '\0';
+	if ((error = pv_listing_init(&l, value, valuelen)) != 0)
+		return (error);
 	for (a = 0; a < KVP_AUTO_COUNT; a++)
 		if (kvp_auto_value(unit, a, buf, sizeof(buf)) == 0 &&
-		    (error = kvp_list_add(value, valuelen, &off,
-		    kvp_auto_names[a])) != 0)
+		    (error = pv_listing_add(&l, kvp_auto_names[a],
+		    strlen(kvp_auto_names[a]))) != 0)
 			return (error);
-	for (i = 0; i < kvp_pool_nrecords(f->len); i++) {
-		kvp_pool_record(f->image, f->len, i, &rec);
-		if (!kvp_rec_named(&rec) || kvp_auto_lookup(rec.key) != -1 ||
-		    kvp_pool_find(f->image, i * KVP_POOL_RECSIZE, rec.key,
-		    &j) == 0)
-			continue;
-		if ((error = kvp_list_add(value, valuelen, &off,
-		    rec.key)) != 0)
-			return (error);
-	}
-	return (0);
+	return (kvp_pool_list_add(f->image, f->len, &l, kvp_auto_named));
 }
 
 static int

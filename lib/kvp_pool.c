@@ -1,0 +1,193 @@
+/*
+ * The KVP pool image: records, names, the checks a key and a value pass
+ * before they go into a pool.  Bytes in memory only; lib/store/kvp.c does
+ * the files and their locks.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "kvp_pool.h"
+#include "listing.h"
+
+static const char *const kvp_pool_names[KVP_POOL_COUNT] = {
+	[KVP_POOL_EXTERNAL] = "External",
+	[KVP_POOL_GUEST] = "Guest",
+	[KVP_POOL_AUTO] = "Auto",
+	[KVP_POOL_AUTO_EXTERNAL] = "Guest/Parameters",
+	[KVP_POOL_AUTO_INTERNAL] = "Auto/Internal",
+};
+
+size_t
+kvp_pool_nrecords(size_t len)
+{
+	return (len / KVP_POOL_RECSIZE);
+}
+
+void
+kvp_pool_record(const void *image, size_t len, size_t i, struct kvp_rec *rec)
+{
+	const char *r = (const char *)image + i * KVP_POOL_RECSIZE;
+
+	(void)len;
+	rec->key = r;
+	rec->value = r + KVP_POOL_KEYSIZE;
+	if (memchr(r, '\0', KVP_POOL_KEYSIZE) == NULL)
+		rec->state = KVP_REC_BAD_KEY;
+	else if (r[0] == '\0')
+		rec->state = KVP_REC_EMPTY_KEY;
+	else if (memchr(rec->value, '\0', KVP_POOL_VALUESIZE) == NULL)
+		rec->state = KVP_REC_BAD_VALUE;
+	else
+		rec->state = KVP_REC_OK;
+}
+
+/* A record whose key is a name: terminated and not empty. */
+static int
+kvp_rec_named(const struct kvp_rec *rec)
+{
+	return (rec->state == KVP_REC_OK || rec->state == KVP_REC_BAD_VALUE);
+}
+
+int
+kvp_pool_find(const void *image, size_t len, const char *key, size_t *index)
+{
+	struct kvp_rec rec;
+	size_t i, n = kvp_pool_nrecords(len);
+
+	for (i = 0; i < n; i++) {
+		kvp_pool_record(image, len, i, &rec);
+		if (kvp_rec_named(&rec) && strcmp(rec.key, key) == 0) {
+			*index = i;
+			return (0);
+		}
+	}
+	return (ENOENT);
+}
+
+int
+kvp_pool_list_add(const void *image, size_t len, struct pv_listing *l,
+    int (*skip)(const char *key))
+{
+	struct kvp_rec rec;
+	size_t i, j, n = kvp_pool_nrecords(len);
+	int error;
+
+	for (i = 0; i < n; i++) {
+		kvp_pool_record(image, len, i, &rec);
+		if (!kvp_rec_named(&rec) || (skip != NULL && skip(rec.key)))
+			continue;
+		/* A name the daemon would find first is listed once. */
+		if (kvp_pool_find(image, i * KVP_POOL_RECSIZE, rec.key, &j) == 0)
+			continue;
+		if ((error = pv_listing_add(l, rec.key, strlen(rec.key))) != 0)
+			return (error);
+	}
+	return (0);
+}
+
+int
+kvp_pool_list(const void *image, size_t len, char *out, size_t outlen)
+{
+	struct pv_listing l;
+	int error;
+
+	if ((error = pv_listing_init(&l, out, outlen)) != 0)
+		return (error);
+	return (kvp_pool_list_add(image, len, &l, NULL));
+}
+
+int
+kvp_name_parse(const char *name, enum kvp_pool *pool, const char **key)
+{
+	const char *slash = strrchr(name, '/');
+	size_t plen;
+	int i;
+
+	if (slash == NULL)
+		return (EINVAL);
+	plen = slash - name;
+	for (i = 0; i < KVP_POOL_COUNT; i++)
+		if (strlen(kvp_pool_names[i]) == plen &&
+		    strncmp(kvp_pool_names[i], name, plen) == 0) {
+			*pool = i;
+			*key = slash + 1;
+			return (0);
+		}
+	return (EINVAL);
+}
+
+const char *
+kvp_pool_name(enum kvp_pool pool)
+{
+	if ((unsigned int)pool >= KVP_POOL_COUNT)
+		return (NULL);
+	return (kvp_pool_names[pool]);
+}
+
+long
+kvp_utf16_units(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned long cp;
+	long units = 0;
+	int n, i;
+
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			p++;
+			units++;
+			continue;
+		}
+		if ((*p & 0xe0) == 0xc0) {
+			n = 1;
+			cp = *p & 0x1f;
+		} else if ((*p & 0xf0) == 0xe0) {
+			n = 2;
+			cp = *p & 0x0f;
+		} else if ((*p & 0xf8) == 0xf0) {
+			n = 3;
+			cp = *p & 0x07;
+		} else
+			return (-1);
+		for (i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return (-1);
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		/* Shortest form only; no surrogates; Unicode's range. */
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
+		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return (-1);
+		units += cp >= 0x10000 ? 2 : 1;
+		p += n + 1;
+	}
+	return (units);
+}
+
+int
+kvp_check_key(const char *key)
+{
+	long units;
+
+	if (key[0] == '\0' || strchr(key, '/') != NULL)
+		return (EINVAL);
+	if ((units = kvp_utf16_units(key)) < 0)
+		return (EINVAL);
+	if (units > KVP_HOST_KEYMAX || strlen(key) >= KVP_POOL_KEYSIZE)
+		return (ENAMETOOLONG);
+	return (0);
+}
+
+int
+kvp_check_value(const char *value)
+{
+	long units;
+
+	if ((units = kvp_utf16_units(value)) < 0)
+		return (EINVAL);
+	if (units > KVP_HOST_VALUEMAX || strlen(value) >= KVP_POOL_VALUESIZE)
+		return (E2BIG);
+	return (0);
+}
+
