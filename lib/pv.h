@@ -172,6 +172,8 @@ void	pv_sysfs_pci(struct pv_unit *, const struct pv_pci_id *ids, size_t n);
 void	pv_kvm_features(struct pv_unit *);
 int	pv_kvm_pvclock_stable(const struct pv_unit *);
 void	pv_kvm_devices(struct pv_unit *);
+/* QEMU's guests (KVM, TCG): KVM's devices and QEMU's vmport. */
+void	pv_qemu_devices(struct pv_unit *);
 /* Raw registers of the non-zero leaves base + first .. base + last. */
 void	pv_raw_leaves(struct pv_unit *, uint32_t first, uint32_t last);
 

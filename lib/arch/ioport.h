@@ -1,7 +1,8 @@
 /*
- * x86 port I/O (lib/arch/ioport.c): the ports of QEMU's fw_cfg device and
- * the permission to use them.  Besides the VMware backdoor (backdoor.c) this
- * is the only code of the library that executes `in` or `out`.
+ * x86 port I/O (lib/arch/ioport.c): `in`, `out` and the permission to use
+ * them, for QEMU's fw_cfg (lib/fwcfg.c) and vmport.  Besides the VMware
+ * backdoor (backdoor.c) this is the only code of the library that executes
+ * `in` or `out`.
  *
  * A port the process has no permission for faults with SIGSEGV: every
  * access must come after pv_io_permit() succeeded for that port.
@@ -11,12 +12,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-/* QEMU's fw_cfg on x86 (docs/specs/fw_cfg.txt). */
-#define PV_FWCFG_PORT_SEL	0x510	/* 16-bit selector, little-endian */
-#define PV_FWCFG_PORT_DATA	0x511	/* 8-bit data */
-#define PV_FWCFG_PORT_DMA	0x514	/* 64-bit DMA address, big-endian */
-#define PV_FWCFG_NPORTS		12	/* 0x510 .. 0x51b */
 
 /*
  * The backdoor port as QEMU's vmport serves it: `inl` needs the permission
@@ -36,15 +31,5 @@ int	pv_io_permit(uint16_t first, unsigned int n, int on);
 uint8_t	pv_io_inb(uint16_t port);
 void	pv_io_outw(uint16_t port, uint16_t value);
 void	pv_io_outl(uint16_t port, uint32_t value);
-
-/*
- * fw_cfg DMA read (feature bit 1): LEN bytes of item KEY from its start into
- * BUF.  The device writes guest-physical memory, so the transfer goes
- * through locked pages whose frames /proc/self/pagemap names, one page per
- * DMA request.  Needs the fw_cfg ports permitted.  0, ENOTSUP when the page
- * frames cannot be known (no CAP_SYS_ADMIN), E2BIG past what one transfer
- * takes (64 KiB), ENOMEM, EIO when the device reports an error.
- */
-int	pv_io_fwcfg_dma_read(uint16_t key, void *buf, size_t len);
 
 #endif /* PV_ARCH_IOPORT_H */

@@ -1,6 +1,12 @@
-/* KVM: feature and hint bits at base + 1, virtio devices, pvclock. */
+/*
+ * KVM: feature and hint bits at base + 1, virtio devices, pvclock, and
+ * QEMU's vmport.
+ */
 #include "pv.h"
+#include "arch/ioport.h"
+#include "fwcfg.h"
 #include "store/stores.h"
+#include "vmware_rpc.h"
 
 #define KVM_FEATURE_CLOCKSOURCE2	3
 #define KVM_FEATURE_CLOCKSOURCE_STABLE	24
@@ -62,10 +68,40 @@ pv_kvm_devices(struct pv_unit *unit)
 	pv_sysfs_virtio(unit);
 }
 
+/*
+ * QEMU's vmport answers VMware's GETVERSION on the backdoor port: the tree
+ * shows it as what it is rather than leave it to be taken for VMware.
+ * User mode reaches the port only with it permitted; the probe's child
+ * inherits the permission.
+ */
+static void
+kvm_vmport(struct pv_unit *unit)
+{
+	uint32_t version, type;
+	int error;
+
+	if (!pv_fwcfg_qemu_machine(unit->plat) ||
+	    pv_io_permit(PV_BD_PORT, PV_VMPORT_NPORTS, 1) != 0)
+		return;
+	error = pv_vmw_probe(&version, &type);
+	pv_io_permit(PV_BD_PORT, PV_VMPORT_NPORTS, 0);
+	if (error != 0)
+		return;
+	pv_device_add(unit, "vmport", "port 0x5658", NULL, NULL);
+	pv_attr_string(unit, "vmport", "version %u type %u", version, type);
+}
+
+void
+pv_qemu_devices(struct pv_unit *unit)
+{
+	pv_kvm_devices(unit);
+	kvm_vmport(unit);
+}
+
 const struct pv_hv_ops pv_hv_kvm = {
 	.name = "KVM",
 	.signatures = { "KVMKVMKVM\0\0\0" },
 	.probe = pv_kvm_features,
-	.devices = pv_kvm_devices,
+	.devices = pv_qemu_devices,
 	.stores = { &pv_store_fwcfg },
 };

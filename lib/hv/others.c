@@ -32,7 +32,7 @@ const struct pv_hv_ops pv_hv_tcg = {
 	.name = "TCG",
 	.signatures = { "TCGTCGTCGTCG" },
 	.probe = others_probe,
-	.devices = pv_kvm_devices,
+	.devices = pv_qemu_devices,
 	.stores = { &pv_store_fwcfg },
 };
 

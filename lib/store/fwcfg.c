@@ -1,511 +1,26 @@
 /*
- * QEMU's fw_cfg, the read-only store of KVM and TCG guests run by QEMU.
+ * QEMU's fw_cfg, the read-only store of KVM and TCG guests run by QEMU
+ * (the protocol in lib/fwcfg.c).
  *
  * Two ways in: the qemu_fw_cfg module's sysfs tree when it is there, else
  * the x86 ports (selector, data, DMA where offered), which need ioperm and
- * so root.  The ports are touched only on a live machine whose firmware says
- * it is QEMU (its ACPI fw_cfg device or its DMI vendor) and only after the
- * signature at item 0 reads "QEMU": other hypervisors may answer anything at
- * port 0x510.  Without fw_cfg the unit has no store and reads fail with
- * ENXIO, as on OpenBSD.
- *
- * The attach also looks for QEMU's vmport: it answers VMware's GETVERSION,
- * and the tree should show it as what it is rather than leave it to be
- * taken for VMware.
+ * so root.  The ports are touched only on a machine pv_fwcfg_qemu_machine()
+ * vouches for and only after the signature at item 0 reads "QEMU".  Without
+ * fw_cfg the unit has no store and reads fail with ENXIO, as on OpenBSD.
  */
-#include <sys/stat.h>
-#include <dirent.h>
-#include <endian.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "pv.h"
-#include "arch/ioport.h"
-#include "store/fwcfg.h"
+#include "fwcfg.h"
 #include "store/stores.h"
-#include "vmware_rpc.h"
-
-#define FWCFG_SYSFS		"/sys/firmware/qemu_fw_cfg"
-/* Signs of a QEMU machine: the ACPI node of fw_cfg, the DMI vendor. */
-#define FWCFG_ACPI_NODE		"/sys/bus/acpi/devices/QEMU0002:00"
-#define FWCFG_DMI_VENDOR	"/sys/class/dmi/id/sys_vendor"
 
 struct fwcfg_state {
 	int	ports;		/* through the ports, not sysfs */
 	int	dma;		/* the device offers DMA */
 };
-
-/* Reads one file of FILES into VALUE, as the backend can. */
-typedef int (*fwcfg_readfn)(void *ctx, const struct pv_fwcfg_file *f,
-	    char *value, size_t valuelen);
-
-/*
- * The first N bytes of a file are in VALUE: its value is the text up to its
- * first NUL (QEMU's string= items have none).  A full buffer without a NUL
- * leaves no room for one: ERANGE.
- */
-static int
-fwcfg_terminate(char *value, size_t n, size_t valuelen)
-{
-	if (memchr(value, '\0', n) != NULL)
-		return (0);
-	if (n >= valuelen) {
-		value[0] = '\0';
-		return (ERANGE);
-	}
-	value[n] = '\0';
-	return (0);
-}
-
-int
-pv_fwcfg_check_key(const char *key, char prefix[PV_FWCFG_NAMELEN], int *list)
-{
-	const char *p, *end;
-	size_t len, clen;
-
-	*list = 0;
-	prefix[0] = '\0';
-	len = strlen(key);
-	if (len == 0 || strcmp(key, "/") == 0) {
-		*list = 1;
-		return (0);
-	}
-	if (key[len - 1] == '/') {
-		*list = 1;
-		len--;
-	}
-	for (p = key; p < key + len; p = end + 1) {
-		end = memchr(p, '/', key + len - p);
-		if (end == NULL)
-			end = key + len;
-		clen = end - p;
-		if (clen == 0 || (clen == 1 && p[0] == '.') ||
-		    (clen == 2 && p[0] == '.' && p[1] == '.'))
-			return (EINVAL);
-	}
-	/* No fw_cfg name is longer: nothing can answer to the key. */
-	if (len >= PV_FWCFG_NAMELEN)
-		return (ENOENT);
-	memcpy(prefix, key, len);
-	prefix[len] = '\0';
-	return (0);
-}
-
-static int
-fwcfg_namecmp(const void *a, const void *b)
-{
-	return (strcmp(a, b));
-}
-
-int
-pv_fwcfg_list(const struct pv_fwcfg_file *files, size_t nfiles,
-    const char *prefix, char *value, size_t valuelen)
-{
-	char (*kids)[PV_FWCFG_NAMELEN];
-	const char *rest;
-	size_t plen = strlen(prefix), nkids = 0, len, off = 0, i;
-	int error = 0;
-
-	if ((kids = calloc(nfiles ? nfiles : 1, sizeof(*kids))) == NULL)
-		return (ENOMEM);
-	for (i = 0; i < nfiles; i++) {
-		rest = files[i].name;
-		if (plen > 0) {
-			if (strncmp(rest, prefix, plen) != 0 ||
-			    rest[plen] != '/')
-				continue;
-			rest += plen + 1;
-		}
-		if ((len = strcspn(rest, "/")) == 0)
-			continue;
-		memcpy(kids[nkids], rest, len);
-		kids[nkids++][len] = '\0';
-	}
-	if (nkids == 0) {
-		error = ENOENT;
-		goto out;
-	}
-	qsort(kids, nkids, sizeof(*kids), fwcfg_namecmp);
-	value[0] = '\0';
-	for (i = 0; i < nkids; i++) {
-		if (i > 0 && strcmp(kids[i], kids[i - 1]) == 0)
-			continue;
-		len = strlen(kids[i]);
-		/* The separator, the name and the final NUL. */
-		if (off + (off > 0) + len + 1 > valuelen) {
-			value[0] = '\0';
-			error = ERANGE;
-			goto out;
-		}
-		if (off > 0)
-			value[off++] = '\n';
-		memcpy(value + off, kids[i], len + 1);
-		off += len;
-	}
- out:
-	free(kids);
-	return (error);
-}
-
-int
-pv_fwcfg_dir_parse(const unsigned char *dir, size_t len,
-    struct pv_fwcfg_file **filesp, size_t *nfilesp)
-{
-	struct pv_fwcfg_file *files;
-	const unsigned char *e;
-	uint32_t count, v32;
-	uint16_t v16;
-	size_t i;
-
-	if (len < 4)
-		return (EIO);
-	memcpy(&v32, dir, 4);
-	count = be32toh(v32);
-	if (count > PV_FWCFG_MAXFILES ||
-	    len < 4 + (size_t)count * PV_FWCFG_DIRENT_SIZE)
-		return (EIO);
-	if ((files = calloc(count ? count : 1, sizeof(*files))) == NULL)
-		return (ENOMEM);
-	for (i = 0; i < count; i++) {
-		e = dir + 4 + i * PV_FWCFG_DIRENT_SIZE;
-		memcpy(&v32, e, 4);
-		memcpy(&v16, e + 4, 2);
-		files[i].size = be32toh(v32);
-		files[i].select = be16toh(v16);
-		memcpy(files[i].name, e + 8, PV_FWCFG_NAMELEN);
-		files[i].name[PV_FWCFG_NAMELEN - 1] = '\0';
-	}
-	*filesp = files;
-	*nfilesp = count;
-	return (0);
-}
-
-/* A file by exact name, else KEY as a directory. */
-static int
-fwcfg_lookup(const struct pv_fwcfg_file *files, size_t nfiles,
-    const char *key, int list, fwcfg_readfn readfn, void *ctx, char *value,
-    size_t valuelen)
-{
-	size_t i;
-
-	if (!list)
-		for (i = 0; i < nfiles; i++)
-			if (strcmp(files[i].name, key) == 0)
-				return (readfn(ctx, &files[i], value,
-				    valuelen));
-	return (pv_fwcfg_list(files, nfiles, key, value, valuelen));
-}
-
-/* The ports. */
-
-static int
-ports_open(void *ctx)
-{
-	(void)ctx;
-	return (pv_io_permit(PV_FWCFG_PORT_SEL, PV_FWCFG_NPORTS, 1));
-}
-
-static void
-ports_close(void *ctx)
-{
-	(void)ctx;
-	pv_io_permit(PV_FWCFG_PORT_SEL, PV_FWCFG_NPORTS, 0);
-}
-
-static void
-ports_select(void *ctx, uint16_t key)
-{
-	(void)ctx;
-	pv_io_outw(PV_FWCFG_PORT_SEL, key);
-}
-
-static void
-ports_read(void *ctx, void *buf, size_t len)
-{
-	unsigned char *p = buf;
-	size_t i;
-
-	(void)ctx;
-	for (i = 0; i < len; i++)
-		p[i] = pv_io_inb(PV_FWCFG_PORT_DATA);
-}
-
-static int
-ports_dma_read(void *ctx, uint16_t key, void *buf, size_t len)
-{
-	(void)ctx;
-	return (pv_io_fwcfg_dma_read(key, buf, len));
-}
-
-const struct pv_fwcfg_io pv_fwcfg_ports = {
-	.open = ports_open,
-	.close = ports_close,
-	.select = ports_select,
-	.read = ports_read,
-	.dma_read = ports_dma_read,
-};
-
-/* Item KEY from its start; DMA is cleared for good when it cannot work. */
-static int
-io_read_item(const struct pv_fwcfg_io *io, int *dma, uint16_t key,
-    void *buf, size_t len)
-{
-	int error;
-
-	if (*dma) {
-		error = io->dma_read(io->ctx, key, buf, len);
-		/* Larger than one DMA buffer: the data port reads any size. */
-		if (error == E2BIG)
-			goto port;
-		if (error != ENOTSUP)
-			return (error);
-		*dma = 0;
-	}
- port:
-	io->select(io->ctx, key);
-	io->read(io->ctx, buf, len);
-	return (0);
-}
-
-int
-pv_fwcfg_probe(const struct pv_fwcfg_io *io, uint32_t *features)
-{
-	unsigned char sig[4];
-	uint32_t id;
-
-	io->select(io->ctx, PV_FWCFG_KEY_SIGNATURE);
-	io->read(io->ctx, sig, sizeof(sig));
-	if (memcmp(sig, "QEMU", 4) != 0)
-		return (ENXIO);
-	io->select(io->ctx, PV_FWCFG_KEY_ID);
-	io->read(io->ctx, &id, sizeof(id));
-	*features = le32toh(id);
-	return (0);
-}
-
-struct io_file_ctx {
-	const struct pv_fwcfg_io	*io;
-	int				*dma;
-};
-
-static int
-io_read_file(void *ctx, const struct pv_fwcfg_file *f, char *value,
-    size_t valuelen)
-{
-	struct io_file_ctx *c = ctx;
-	size_t n = f->size < valuelen ? f->size : valuelen;
-	int error;
-
-	if ((error = io_read_item(c->io, c->dma, f->select, value, n)) != 0)
-		return (error);
-	return (fwcfg_terminate(value, n, valuelen));
-}
-
-int
-pv_fwcfg_io_kvread(const struct pv_fwcfg_io *io, int dma, const char *key,
-    char *value, size_t valuelen)
-{
-	struct pv_fwcfg_file *files = NULL;
-	struct io_file_ctx ctx = { io, &dma };
-	char name[PV_FWCFG_NAMELEN];
-	unsigned char *dir = NULL;
-	uint32_t count;
-	size_t nfiles = 0, len;
-	int list, error;
-
-	if ((error = pv_fwcfg_check_key(key, name, &list)) != 0)
-		return (error);
-	if ((error = io->open(io->ctx)) != 0)
-		return (error);
-	if ((error = io_read_item(io, &dma, PV_FWCFG_KEY_FILE_DIR, &count,
-	    sizeof(count))) != 0)
-		goto out;
-	count = be32toh(count);
-	if (count > PV_FWCFG_MAXFILES) {
-		error = EIO;
-		goto out;
-	}
-	len = 4 + (size_t)count * PV_FWCFG_DIRENT_SIZE;
-	if ((dir = malloc(len)) == NULL) {
-		error = ENOMEM;
-		goto out;
-	}
-	if ((error = io_read_item(io, &dma, PV_FWCFG_KEY_FILE_DIR, dir,
-	    len)) != 0 ||
-	    (error = pv_fwcfg_dir_parse(dir, len, &files, &nfiles)) != 0)
-		goto out;
-	error = fwcfg_lookup(files, nfiles, name, list, io_read_file, &ctx,
-	    value, valuelen);
- out:
-	io->close(io->ctx);
-	free(files);
-	free(dir);
-	return (error);
-}
-
-/* The sysfs tree. */
-
-/* Read the open file FD whole, or as much as fits, into VALUE. */
-static int
-sysfs_read_fd(int fd, char *value, size_t valuelen)
-{
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < valuelen) {
-		n = read(fd, value + off, valuelen - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			value[0] = '\0';
-			return (errno);
-		}
-		if (n == 0)
-			break;
-		off += n;
-	}
-	return (fwcfg_terminate(value, off, valuelen));
-}
-
-/* The entry of by_key: the name the kernel gave the file's kobject. */
-static int
-sysfs_read_file(void *ctx, const struct pv_fwcfg_file *f, char *value,
-    size_t valuelen)
-{
-	const struct pv_platform *plat = ctx;
-	char path[PATH_MAX];
-	int fd, error;
-
-	snprintf(path, sizeof(path), FWCFG_SYSFS "/by_key/%u/raw",
-	    (unsigned int)f->select);
-	if ((fd = pv_open(plat, path, O_RDONLY, 0)) == -1)
-		return (errno);
-	error = sysfs_read_fd(fd, value, valuelen);
-	close(fd);
-	return (error);
-}
-
-/* Every file, from by_key/N/name (by_name lacks names that clash). */
-static int
-sysfs_files(const struct pv_platform *plat, struct pv_fwcfg_file **filesp,
-    size_t *nfilesp)
-{
-	struct pv_fwcfg_file *files = NULL, *f;
-	struct dirent *de;
-	char path[PATH_MAX], *end;
-	unsigned long sel;
-	size_t n = 0, cap = 0;
-	DIR *d;
-
-	if ((d = pv_opendir(plat, FWCFG_SYSFS "/by_key")) == NULL)
-		return (errno);
-	while ((de = readdir(d)) != NULL) {
-		errno = 0;
-		sel = strtoul(de->d_name, &end, 10);
-		if (de->d_name[0] < '0' || de->d_name[0] > '9' ||
-		    *end != '\0' || errno != 0 || sel > UINT16_MAX)
-			continue;
-		if (n == cap) {
-			if (cap >= PV_FWCFG_MAXFILES)
-				break;
-			cap = cap ? cap * 2 : 64;
-			f = reallocarray(files, cap, sizeof(*files));
-			if (f == NULL) {
-				free(files);
-				closedir(d);
-				return (ENOMEM);
-			}
-			files = f;
-		}
-		f = &files[n];
-		memset(f, 0, sizeof(*f));
-		f->select = (uint16_t)sel;
-		snprintf(path, sizeof(path), FWCFG_SYSFS "/by_key/%lu/name",
-		    sel);
-		if (pv_read_text(plat, path, f->name, sizeof(f->name)) == 0)
-			n++;
-	}
-	closedir(d);
-	*filesp = files;
-	*nfilesp = n;
-	return (0);
-}
-
-static int
-sysfs_kvread(const struct pv_platform *plat, const char *key, char *value,
-    size_t valuelen)
-{
-	struct pv_fwcfg_file *files = NULL;
-	char name[PV_FWCFG_NAMELEN], path[PATH_MAX];
-	struct stat st;
-	size_t nfiles = 0;
-	int list, fd, error;
-
-	if ((error = pv_fwcfg_check_key(key, name, &list)) != 0)
-		return (error);
-	if (!list) {
-		if (snprintf(path, sizeof(path), FWCFG_SYSFS "/by_name/%s/raw",
-		    name) >= (int)sizeof(path))
-			return (ENOENT);
-		fd = pv_open(plat, path, O_RDONLY, 0);
-		if (fd == -1 && errno != ENOENT && errno != ENOTDIR)
-			return (errno);
-		/* A file named "raw" below the key opens as a directory. */
-		if (fd != -1 &&
-		    (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))) {
-			close(fd);
-			fd = -1;
-		}
-		if (fd != -1) {
-			error = sysfs_read_fd(fd, value, valuelen);
-			close(fd);
-			return (error);
-		}
-	}
-	if ((error = sysfs_files(plat, &files, &nfiles)) != 0)
-		return (error == ENOENT ? EIO : error);
-	error = fwcfg_lookup(files, nfiles, name, list, sysfs_read_file,
-	    (void *)(uintptr_t)plat, value, valuelen);
-	free(files);
-	return (error);
-}
-
-/* The store. */
-
-static int
-fwcfg_is_qemu_machine(const struct pv_platform *plat)
-{
-	char vendor[64];
-
-	if (pv_access(plat, FWCFG_ACPI_NODE, F_OK) == 0)
-		return (1);
-	return (pv_read_text(plat, FWCFG_DMI_VENDOR, vendor,
-	    sizeof(vendor)) == 0 && strcmp(vendor, "QEMU") == 0);
-}
-
-/*
- * vmport answers GETVERSION on the backdoor port, which user mode reaches
- * only with the port permitted; the probe's child inherits the permission.
- */
-static void
-fwcfg_vmport(struct pv_unit *unit)
-{
-	uint32_t version, type;
-	int error;
-
-	if (pv_io_permit(PV_BD_PORT, PV_VMPORT_NPORTS, 1) != 0)
-		return;
-	error = pv_vmw_probe(&version, &type);
-	pv_io_permit(PV_BD_PORT, PV_VMPORT_NPORTS, 0);
-	if (error != 0)
-		return;
-	pv_device_add(unit, "vmport", "port 0x5658", NULL, NULL);
-	pv_attr_string(unit, "vmport", "version %u type %u", version, type);
-}
 
 static int
 fwcfg_attach(struct pv_unit *unit)
@@ -513,25 +28,15 @@ fwcfg_attach(struct pv_unit *unit)
 	const struct pv_platform *plat = unit->plat;
 	struct fwcfg_state *st;
 	uint32_t features = 0;
-	int live, qemu, error;
-
-	/* Only QEMU's guests: KVM and TCG. */
-	if (strcmp(unit->hv->name, "KVM") != 0 &&
-	    strcmp(unit->hv->name, "TCG") != 0)
-		return (ENXIO);
-	/* Ports are real hardware: never for a saved tree or a dump. */
-	live = pv_cpuid_is_live(plat) && plat->root[0] == '\0' &&
-	    pv_io_supported();
-	qemu = live && fwcfg_is_qemu_machine(plat);
-	if (qemu)
-		fwcfg_vmport(unit);
+	int error;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return (ENOMEM);
-	if (pv_access(plat, FWCFG_SYSFS "/by_key", F_OK) == 0) {
-		strlcpy(unit->store_path, FWCFG_SYSFS,
+	if (pv_access(plat, PV_FWCFG_SYSFS "/by_key", F_OK) == 0) {
+		strlcpy(unit->store_path, PV_FWCFG_SYSFS,
 		    sizeof(unit->store_path));
-	} else if (qemu && pv_fwcfg_ports.open(NULL) == 0) {
+	} else if (pv_fwcfg_qemu_machine(plat) &&
+	    pv_fwcfg_ports.open(NULL) == 0) {
 		error = pv_fwcfg_probe(&pv_fwcfg_ports, &features);
 		pv_fwcfg_ports.close(NULL);
 		if (error != 0) {
@@ -545,7 +50,8 @@ fwcfg_attach(struct pv_unit *unit)
 		    st->dma ? ", dma 0x514" : "");
 	} else {
 		free(st);
-		strlcpy(unit->store_path, FWCFG_SYSFS, sizeof(unit->store_path));
+		strlcpy(unit->store_path, PV_FWCFG_SYSFS,
+		    sizeof(unit->store_path));
 		return (ENOENT);
 	}
 	unit->store_state = st;
@@ -564,7 +70,7 @@ fwcfg_kvop(struct pv_unit *unit, enum pvbus_kvop op, const char *key,
 	if (st->ports)
 		return (pv_fwcfg_io_kvread(&pv_fwcfg_ports, st->dma, key,
 		    value, valuelen));
-	return (sysfs_kvread(unit->plat, key, value, valuelen));
+	return (pv_fwcfg_sysfs_kvread(unit->plat, key, value, valuelen));
 }
 
 static void

@@ -16,7 +16,7 @@
 
 #include "pv.h"
 #include "arch/ioport.h"
-#include "store/fwcfg.h"
+#include "fwcfg.h"
 #include "vmware_rpc.h"
 
 /* The real DMA, but a failure is a failure: no retry through the data port. */

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "pv.h"
-#include "store/fwcfg.h"
+#include "fwcfg.h"
 #include "check.h"
 
 #define MAXITEMS	16

@@ -1,20 +1,31 @@
 /*
- * QEMU's fw_cfg as an information store (lib/store/fwcfg.c): the protocol
- * pieces the store and its tests share.
+ * QEMU's fw_cfg (docs/specs/fw_cfg.txt), lib/fwcfg.c: the item directory,
+ * the key rules, and the two ways in, the x86 ports (selector, data, DMA)
+ * and the qemu_fw_cfg module's sysfs tree.  The store (lib/store/fwcfg.c)
+ * only chooses one at attach.
  *
  * The store is read-only.  A key is a file name ("opt/org.example/key");
  * a directory-like key ("opt/org.example", "opt/org.example/", "" or "/"
  * for the top) reads as the names of its children joined by "\n".
  */
-#ifndef PV_STORE_FWCFG_H
-#define PV_STORE_FWCFG_H
+#ifndef PV_FWCFG_H
+#define PV_FWCFG_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "pv.h"
 
-/* Items (selector values) and the feature bitmap (docs/specs/fw_cfg.txt). */
+/* The ports on x86. */
+#define PV_FWCFG_PORT_SEL		0x510	/* 16-bit selector, little-endian */
+#define PV_FWCFG_PORT_DATA		0x511	/* 8-bit data */
+#define PV_FWCFG_PORT_DMA		0x514	/* 64-bit DMA address, big-endian */
+#define PV_FWCFG_NPORTS			12	/* 0x510 .. 0x51b */
+
+/* The qemu_fw_cfg module's tree. */
+#define PV_FWCFG_SYSFS			"/sys/firmware/qemu_fw_cfg"
+
+/* Items (selector values) and the feature bitmap. */
 #define PV_FWCFG_KEY_SIGNATURE		0x00	/* "QEMU" */
 #define PV_FWCFG_KEY_ID			0x01	/* le32 feature bitmap */
 #define PV_FWCFG_KEY_FILE_DIR		0x19	/* be32 count, entries */
@@ -34,8 +45,8 @@ struct pv_fwcfg_file {
 };
 
 /*
- * How the store reaches the device's ports: the x86 ports
- * (pv_fwcfg_ports), or a model of the device in tests.
+ * How the device's ports are reached: the x86 ports (pv_fwcfg_ports), or a
+ * model of the device in tests.
  */
 struct pv_fwcfg_io {
 	/* Gain and give up access to the ports; 0 or an errno. */
@@ -45,12 +56,29 @@ struct pv_fwcfg_io {
 	void	(*select)(void *ctx, uint16_t key);
 	/* LEN bytes from the data port, continuing the selected item. */
 	void	(*read)(void *ctx, void *buf, size_t len);
-	/* Select KEY and read LEN bytes by DMA; 0, ENOTSUP, E2BIG or EIO. */
+	/*
+	 * Select KEY and read LEN bytes by DMA; 0, ENOTSUP (the page frames
+	 * cannot be known: no CAP_SYS_ADMIN), E2BIG past what one transfer
+	 * takes (64 KiB), ENOMEM, or EIO (the device reports an error).
+	 */
 	int	(*dma_read)(void *ctx, uint16_t key, void *buf, size_t len);
 	void	*ctx;
 };
 
+/*
+ * The x86 ports, through ioperm(2): open is EPERM without CAP_SYS_RAWIO.
+ * DMA writes guest-physical memory, so it goes through locked pages whose
+ * frames /proc/self/pagemap names, one page per request.
+ */
 extern const struct pv_fwcfg_io pv_fwcfg_ports;
+
+/*
+ * Whether the ports may be touched: a live machine (CPUID of this CPU, no
+ * root prefix, x86) whose firmware says it is QEMU, by its ACPI fw_cfg
+ * device or its DMI vendor.  Other hypervisors may answer anything at port
+ * 0x510, and QEMU's vmport anything at VMware's backdoor.
+ */
+int	pv_fwcfg_qemu_machine(const struct pv_platform *plat);
 
 /*
  * Whether IO answers as fw_cfg: 0 with the feature bitmap in *FEATURES when
@@ -66,6 +94,14 @@ int	pv_fwcfg_probe(const struct pv_fwcfg_io *io, uint32_t *features);
  */
 int	pv_fwcfg_io_kvread(const struct pv_fwcfg_io *io, int dma,
 	    const char *key, char *value, size_t valuelen);
+
+/*
+ * Read KEY from the qemu_fw_cfg module's tree under PLAT, with the errors
+ * of pv_fwcfg_io_kvread(); ENOENT, EIO or the errno of the tree when it is
+ * not there or not whole.
+ */
+int	pv_fwcfg_sysfs_kvread(const struct pv_platform *plat, const char *key,
+	    char *value, size_t valuelen);
 
 /*
  * Parse a file directory of LEN bytes (as item 0x19 reads) into *FILES
@@ -92,4 +128,4 @@ int	pv_fwcfg_check_key(const char *key, char prefix[PV_FWCFG_NAMELEN],
 int	pv_fwcfg_list(const struct pv_fwcfg_file *files, size_t nfiles,
 	    const char *prefix, char *value, size_t valuelen);
 
-#endif /* PV_STORE_FWCFG_H */
+#endif /* PV_FWCFG_H */
