@@ -89,7 +89,15 @@ struct pv_store_ops {
 	 * store_error).
 	 */
 	int		(*attach)(struct pv_unit *);
-	/* As pvbus_kvop(); the bus has checked the unit and lengths. */
+	/*
+	 * As pvbus_kvop().  The bus owns the caller's buffer: it has checked
+	 * the unit, the access, KEY and VALUE (not NULL) and VALUELEN (at
+	 * least 1), and it empties VALUE on every error and refuses an
+	 * unterminated one, so the op does neither.  The protocol modules'
+	 * own entry points (pv_guestinfo_op, xs_dir_join, kvp_pool_list,
+	 * pv_fwcfg_io_kvread), which tests and the lab call directly, keep
+	 * what their headers promise.
+	 */
 	int		(*kvop)(struct pv_unit *, enum pvbus_kvop, const char *key,
 			    char *value, size_t valuelen);
 	void		(*detach)(struct pv_unit *);

@@ -140,7 +140,8 @@ int	pv_vmw_rpci_result(const char *reply, size_t len, const char **text,
 
 /*
  * A guestinfo read or write through T (see lib/store/guestinfo.c for the
- * errors).  No state: every call is one RPCI exchange.
+ * errors).  No state: every call is one RPCI exchange.  VALUELEN is at
+ * least 1, as pvbus_kvop() checks; a read that fails leaves VALUE empty.
  */
 int	pv_guestinfo_op(const struct pv_vmw_transport *t, enum pvbus_kvop op,
 	    const char *key, char *value, size_t valuelen);

@@ -31,10 +31,10 @@
  * Every read asks the host: a read refused with ERANGE keeps nothing, so
  * a retry with a larger buffer sees the host's value of that moment.
  *
- * The store attaches only to a VMware interface (CPUID signature) whose
- * backdoor answers GETVERSION in a child process (QEMU's vmport answers it
- * too, so the backdoor alone proves nothing), never to a CPUID dump, which
- * describes another machine.
+ * The store is the VMware interface's (lib/hv/vmware.c: QEMU's vmport
+ * answers on the backdoor too, so the backdoor alone proves nothing).  It
+ * attaches when the backdoor answers GETVERSION in a child process, never
+ * to a CPUID dump, which describes another machine.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -77,8 +77,6 @@ pv_guestinfo_op(const struct pv_vmw_transport *t, enum pvbus_kvop op,
 	size_t klen, vlen = 0, len, replylen, textlen;
 	int error;
 
-	if (valuelen == 0)
-		return (EINVAL);
 	if ((error = pv_guestinfo_check_key(key, op)) != 0)
 		return (error);
 	klen = strlen(key);
@@ -139,8 +137,6 @@ pv_guestinfo_attach(struct pv_unit *unit)
 	    "backdoor port 0x%x", PV_BD_PORT);
 	/* A dump describes another machine: its backdoor is not here. */
 	if (!pv_cpuid_is_live(unit->plat))
-		return (ENODEV);
-	if (memcmp(unit->signature, "VMwareVMware", PV_SIGLEN) != 0)
 		return (ENODEV);
 	if ((error = pv_vmw_probe(&version, &type)) != 0)
 		return (error);

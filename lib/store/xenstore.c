@@ -177,17 +177,12 @@ xs_store_kvop(struct pv_unit *unit, enum pvbus_kvop op, const char *key,
 	if (op == PVBUS_KVWRITE &&
 	    strlen(key) + 1 + strlen(value) > xs_payload_max(&s->conn))
 		return (E2BIG);
-	if (op == PVBUS_KVREAD) {
-		error = xs_store_read(s, key, value, valuelen);
-		if (error != 0 && valuelen > 0)
-			value[0] = '\0';
-		return (error);
-	}
+	if (op == PVBUS_KVREAD)
+		return (xs_store_read(s, key, value, valuelen));
 	if ((error = xs_write_str(&s->conn, key, value)) != 0)
 		return (error);
 	/* A write answers "OK", which OpenBSD gives back as an empty value. */
-	if (valuelen > 0)
-		value[0] = '\0';
+	value[0] = '\0';
 	return (0);
 }
 
