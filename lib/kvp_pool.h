@@ -5,8 +5,8 @@
  * locks (F_SETLKW) guard every access, reads included.
  *
  * The functions here (lib/kvp_pool.c) only look at bytes in memory;
- * lib/store/kvp.c does the file access.  They never read outside the buffer they are given, whatever
- * it holds.
+ * lib/store/kvp.c does the file access.  They never read outside the
+ * buffer they are given, whatever it holds.
  */
 #ifndef KVP_POOL_H
 #define KVP_POOL_H

@@ -25,9 +25,10 @@
 #define KVP_POOL_MAXBYTES	(16u * 1024 * 1024)
 
 /*
- * A pool file loaded under its lock.  Every access takes the whole-file fcntl write lock with
- * F_SETLKW, as hv_kvp_daemon does, for reads too: the daemon rewrites a
- * pool by truncating it first, so an unlocked reader could see it empty.
+ * A pool file loaded under its lock.  Every access takes the whole-file
+ * fcntl write lock with F_SETLKW, as hv_kvp_daemon does, for reads too: the
+ * daemon rewrites a pool by truncating it first, so an unlocked reader
+ * could see it empty.
  * A caller who may not write the file (pools are 0644, root's) reads under
  * a read lock instead, which excludes the daemon's write lock all the same.
  */
@@ -286,7 +287,7 @@ kvp_auto_named(const char *key)
 	return (kvp_auto_lookup(key) != -1);
 }
 
-/* "Auto/": the intrinsic items, as the host enumerates them, then the file's. */
+/* "Auto/": the intrinsic items as the host enumerates them, then the file's. */
 static int
 kvp_auto_list(struct pv_unit *unit, const struct kvp_file *f, char *value,
     size_t valuelen)
