@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pv.h"
 #include "vmware_rpc.h"
 
 static void
@@ -96,8 +97,7 @@ int
 pv_vmw_probe(uint32_t *version, uint32_t *type)
 {
 	uint32_t out[2];
-	size_t got = 0;
-	ssize_t n;
+	size_t got;
 	pid_t pid;
 	int fds[2], status, error;
 
@@ -116,14 +116,7 @@ pv_vmw_probe(uint32_t *version, uint32_t *type)
 		pv_vmw_probe_child(fds[1]);
 	}
 	close(fds[1]);
-	while (got < sizeof(out)) {
-		n = read(fds[0], (char *)out + got, sizeof(out) - got);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += n;
-	}
+	(void)pv_read_full(fds[0], out, sizeof(out), &got);
 	close(fds[0]);
 	/*
 	 * The child writes only after the backdoor answered, so the answer
