@@ -4,7 +4,9 @@
 #   make check   install test dependencies (as root), build, run every lane
 #   make SAN=1   the same build with ASan and UBSan, in build-san/
 #   make check LANES="unit cli"   only some lanes (unit cli peer valgrind vm)
-#   make install [DESTDIR=... PREFIX=/usr]
+#   make install [DESTDIR=... PREFIX=/usr LIBDIR=...]
+#   make static  build/static/hostctl, linked statically
+#   make deb     the Debian packages, into build/deb/
 
 BUILD	?= build
 CC	?= cc
@@ -20,6 +22,8 @@ CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
+# VERSION is the release; debian/changelog names the same one.
+VERSION	:= 0.1.0
 SOMAJOR	:= 0
 SOVER	:= $(SOMAJOR).1.0
 
@@ -46,7 +50,8 @@ PRELOADS	:= $(patsubst %.c,$(BUILD)/%.so,$(notdir $(PRELOAD_SRCS)))
 HEADERS		:= $(wildcard include/*.h include/*/*/*.h lib/*.h lib/*/*.h \
 		     sim/*.h sim/*/*.h fuzz/*.h tests/*.h)
 
-.PHONY: all run check check-vm deps deps-test bench fuzz lint install clean
+.PHONY: all product static deb symbols run check check-vm deps deps-test \
+	bench fuzz lint install clean
 
 PREFIX	?= /usr
 SBINDIR	 = $(PREFIX)/sbin
@@ -54,10 +59,20 @@ LIBDIR	 = $(PREFIX)/lib
 INCDIR	 = $(PREFIX)/include
 MANDIR	 = $(PREFIX)/share/man
 UNITDIR	 = $(PREFIX)/lib/systemd/system
+PCDIR	 = $(LIBDIR)/pkgconfig
 
-all: $(BUILD)/libpvbus.a $(BUILD)/libpvbus.so \
-	$(CMDS:%=$(BUILD)/%) $(SIMS:%=$(BUILD)/%) $(UNITS) $(REPLAYS) \
-	$(HELPERS) $(PRELOADS)
+# What make install installs (and the Debian packages ship).
+PRODUCT	:= $(BUILD)/libpvbus.a $(BUILD)/libpvbus.so $(BUILD)/hostctl \
+	   $(BUILD)/pvbusd
+# libpvbus(3) names every function; each gets its manual as a link.
+MAN3_LINKS := $(shell sed -n 's/^\.Nm \(pvbus_[a-z_]*\).*/\1/p' man/libpvbus.3)
+# The sanitizers cannot link statically.
+STATIC	:= $(if $(filter 1,$(SAN)),,$(BUILD)/static/hostctl)
+
+all: $(PRODUCT) $(CMDS:%=$(BUILD)/%) $(STATIC) \
+	$(SIMS:%=$(BUILD)/%) $(UNITS) $(REPLAYS) $(HELPERS) $(PRELOADS)
+
+product: $(PRODUCT)
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(@D)
@@ -83,6 +98,13 @@ $(BUILD)/$(1): $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard $(2)/$(1)/*.c)) $(BU
 endef
 $(foreach p,$(CMDS),$(eval $(call program,$(p),cmd)))
 $(foreach p,$(SIMS),$(eval $(call program,$(p),sim)))
+
+# hostctl for initramfs images and generators: no shared library at all.
+static: $(BUILD)/static/hostctl
+
+$(BUILD)/static/hostctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard cmd/hostctl/*.c)) $(BUILD)/libpvbus.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -static -o $@ $^ $(shell pkg-config --static --libs libbsd)
 
 # The code outside lib/ that a unit test links, as objects.
 UNIT_OBJS_vmware_rpc	= sim/hvsim/vmware_host.o
@@ -150,11 +172,23 @@ bench: all
 lint:
 	mandoc -Tlint -Wwarning man/*.[0-9]
 
-# The product: commands, library, headers, manuals, the systemd unit.
-install: all
+# The packages are built from a copy of the tree's files (those git tracks
+# or would track), so that the build's own clean step never reaches build/.
+deb:
+	tools/mkdeb $(BUILD)/deb
+
+# debian/libpvbus0.symbols after a function was added to pvbus.h and built.
+symbols: $(BUILD)/libpvbus.so
+	tools/symbols $(BUILD)/libpvbus.so.$(SOVER) $(VERSION) \
+	    debian/libpvbus0.symbols
+
+# The product: commands, library, headers, manuals, pkg-config file, the
+# systemd unit.
+install: $(PRODUCT)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \
-	    $(DESTDIR)$(INCDIR)/dev/pv $(DESTDIR)$(MANDIR)/man4 \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	    $(DESTDIR)$(INCDIR)/dev/pv $(DESTDIR)$(MANDIR)/man3 \
+	    $(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PCDIR)
 	install -m 755 $(BUILD)/hostctl $(BUILD)/pvbusd $(DESTDIR)$(SBINDIR)
 	install -m 644 $(BUILD)/libpvbus.a $(DESTDIR)$(LIBDIR)
 	install -m 755 $(BUILD)/libpvbus.so.$(SOVER) $(DESTDIR)$(LIBDIR)
@@ -164,6 +198,13 @@ install: all
 	install -m 644 include/dev/pv/pvvar.h $(DESTDIR)$(INCDIR)/dev/pv
 	install -m 644 man/pvbus.4 $(DESTDIR)$(MANDIR)/man4
 	install -m 644 man/hostctl.8 man/pvbusd.8 $(DESTDIR)$(MANDIR)/man8
+	install -m 644 man/libpvbus.3 $(DESTDIR)$(MANDIR)/man3
+	for f in $(MAN3_LINKS); do \
+		ln -sf libpvbus.3 $(DESTDIR)$(MANDIR)/man3/$$f.3 || exit 1; \
+	done
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCDIR@|$(INCDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    lib/libpvbus.pc.in > $(DESTDIR)$(PCDIR)/libpvbus.pc
 	sed 's|/usr/sbin/pvbusd|$(SBINDIR)/pvbusd|' dist/pvbusd.service \
 	    > $(DESTDIR)$(UNITDIR)/pvbusd.service
 
