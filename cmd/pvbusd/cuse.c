@@ -198,6 +198,39 @@ static const struct cuse_lowlevel_ops dev_ops = {
 	.ioctl = dev_ioctl,
 };
 
+/*
+ * The CUSE handshake in this thread, before the session starts its worker
+ * threads: the device exists once it returns 0, and the capabilities left
+ * here are all those threads inherit.
+ */
+static int
+dev_handshake(struct pvbusd_dev *dev)
+{
+	struct fuse_session *se = dev->session;
+	struct fuse_buf buf;
+	int res, error;
+
+	memset(&buf, 0, sizeof(buf));
+	while (dev->readyfd != -1 && !dev->failed && !fuse_session_exited(se)) {
+		res = fuse_session_receive_buf(se, &buf);
+		if (res == -EINTR)
+			continue;
+		if (res <= 0)
+			break;
+		fuse_session_process_buf(se, &buf);
+	}
+	free(buf.mem);
+	if (dev->readyfd != -1 || dev->failed)
+		return (-1);
+	error = pvbusd_caps_limit(pvbusd_caps_needed(pvbus_unit(dev->bus,
+	    dev->unit)));
+	if (error != 0) {
+		errno = error;
+		log_warn("%s: capabilities", dev->name);
+	}
+	return (0);
+}
+
 static void
 dev_fuse_log(enum fuse_log_level level, const char *fmt, va_list ap)
 {
@@ -236,14 +269,18 @@ pvbusd_serve(struct pvbusd_dev *dev)
 		return (1);
 	}
 	dev->session = se;
-	if ((error = pvbusd_store_start(dev)) != 0) {
+	/* The capabilities left after the handshake are the store thread's. */
+	if (dev_handshake(dev) != 0) {
+		res = -1;
+	} else if ((error = pvbusd_store_start(dev)) != 0) {
 		errno = error;
 		log_warn("%s: store thread", dev->name);
 		cuse_lowlevel_teardown(se);
 		return (1);
+	} else {
+		res = fuse_session_loop_mt(se, 0);
+		pvbusd_store_stop(dev);
 	}
-	res = fuse_session_loop_mt(se, 0);
-	pvbusd_store_stop(dev);
 	cuse_lowlevel_teardown(se);
 	if (dev->made_node) {
 		char path[64];

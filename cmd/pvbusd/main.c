@@ -250,7 +250,7 @@ supervise(struct pvbus *bus, const struct opts *o, int statusfd)
 	siginfo_t si;
 	size_t n, i;
 	pid_t pid, self = getpid();
-	int ready[2], sig, status, rc = 1;
+	int ready[2], sig, status, error, rc = 1;
 
 	n = pvbus_nunits(bus);
 	if ((c = calloc(n, sizeof(*c))) == NULL)
@@ -299,6 +299,10 @@ supervise(struct pvbus *bus, const struct opts *o, int statusfd)
 	for (i = 0; i < n; i++)
 		log_info("/dev/%s: %s", c[i].name,
 		    pvbus_unit_type(pvbus_unit(bus, i)));
+	if ((error = pvbusd_caps_limit(0)) != 0) {
+		errno = error;
+		log_warn("capabilities");
+	}
 	if (statusfd != -1)
 		detach_end(statusfd);
 

@@ -146,6 +146,14 @@ void	pvbusd_store_submit(struct pvbusd_dev *dev, void *req,
 	    const struct pvbusd_xfer *x, const void *in_buf);
 
 /*
+ * The capabilities (a mask of 1 << CAP_*) that serving UNIT's store needs
+ * (caps.c), and the call that keeps only KEEP of the calling thread's (0 or
+ * an errno).
+ */
+uint64_t pvbusd_caps_needed(const struct pvbus_unit *unit);
+int	pvbusd_caps_limit(uint64_t keep);
+
+/*
  * Logging (log.c), after OpenBSD's ntpd: stderr in the foreground, syslog as
  * a daemon.  log_warn() and fatal() append ": " and strerror(errno);
  * log_warnx() and fatalx() print the message alone.  fatal() and fatalx()
