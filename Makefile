@@ -175,6 +175,7 @@ lint:
 # The packages are built from a copy of the tree's files (those git tracks
 # or would track), so that the build's own clean step never reaches build/.
 deb:
+	@tools/deps deb
 	tools/mkdeb $(BUILD)/deb
 
 # debian/libpvbus0.symbols after a function was added to pvbus.h and built.
