@@ -219,11 +219,18 @@ class Unit:
 class Bus:
     """An open bus; close it, or use it as a context manager."""
 
-    def __init__(self, root=None, cpuid_dump=None):
+    def __init__(self, root=None, cpuid_dump=None, **options):
         self._bus = None
         self._opts = _Options(
             None if root is None else os.fsencode(root),
             None if cpuid_dump is None else os.fsencode(cpuid_dump))
+        # The other fields of struct pvbus_options, by their C names.
+        names = [f[0] for f in _Options._fields_[2:]]
+        for k, v in options.items():
+            if k not in names:
+                raise TypeError("unknown option %r (struct pvbus_options "
+                                "has %s)" % (k, ", ".join(names) or "no other"))
+            setattr(self._opts, k, v)
         bus = _vp()
         err = _open(ctypes.byref(bus), ctypes.byref(self._opts))
         if err != 0:
@@ -263,7 +270,8 @@ class Bus:
                                    " ".join(u.name for u in self.units))
 
 
-def open(root=None, cpuid_dump=None):
+def open(root=None, cpuid_dump=None, **options):
     """Open the bus of this machine, or of a saved tree under ROOT and the
-    `cpuid -r` dump CPUID_DUMP."""
-    return Bus(root=root, cpuid_dump=cpuid_dump)
+    `cpuid -r` dump CPUID_DUMP.  OPTIONS sets the other fields of struct
+    pvbus_options of libpvbus(3) by name; zero, their default, otherwise."""
+    return Bus(root=root, cpuid_dump=cpuid_dump, **options)

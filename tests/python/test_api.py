@@ -177,3 +177,8 @@ def test_bad_keys(key, exc):
                     cpuid_dump=os.path.join(root, "cpuid-kvm.txt")) as bus:
         with pytest.raises(exc):
             bus.units[0].read(key)
+
+
+def test_unknown_option(tmp_path):
+    with pytest.raises(TypeError):
+        pvbus.open(root=str(tmp_path), no_such_field=1)
