@@ -36,7 +36,22 @@ struct pvbus_options {
 	 * NULL.  Leaves missing from the dump read as zeros.
 	 */
 	const char	*cpuid_dump;
+	/*
+	 * PVBUS_OPEN_* bits: what the bus leaves out when the caller needs
+	 * less than the whole tree (each CPUID is a VM exit).
+	 */
+	unsigned int	 flags;
+	/*
+	 * Called with each piece of evidence identification uses and each
+	 * decision it takes, one line without newline, or NULL.
+	 */
+	void		(*evidence)(void *ctx, const char *line);
+	void		*evidence_ctx;
 };
+
+#define PVBUS_OPEN_NO_DEVICES	0x1u	/* list no paravirtual devices */
+#define PVBUS_OPEN_NO_STORES	0x2u	/* attach no information store */
+#define PVBUS_OPEN_NO_PROBE	0x4u	/* decode no capabilities */
 
 /*
  * Identify the hypervisor interfaces and attach them.  On success *busp holds
@@ -48,6 +63,46 @@ int	pvbus_open(struct pvbus **busp, const struct pvbus_options *opts);
 
 /* Detach every unit and free the bus.  NULL is allowed. */
 void	pvbus_close(struct pvbus *bus);
+
+/*
+ * What kind of machine this is, as systemd-detect-virt names it.  Each is
+ * worked out on first use, from the CPUID leaves and files it needs alone,
+ * and reported through the evidence callback.
+ *
+ * The confidential-VM technology: "sev", "sev-es", "sev-snp" (AMD, from
+ * CPUID 0x8000001F and the SEV_STATUS MSR read through /dev/cpu/0/msr under
+ * the root, or, when Azure hides that leaf, from Hyper-V's isolation leaf
+ * 0x4000000C), "tdx" (Intel, leaf 0x21 "IntelTDX    ", or the isolation
+ * leaf), "none", or "unknown" when the evidence that would decide could not
+ * be read (an MSR that cannot be read, a dump without the leaf).
+ */
+const char *pvbus_cvm(struct pvbus *bus);
+
+/* Whether Azure's isolation leaf reports a paravisor (0 outside Azure). */
+int	pvbus_cvm_paravisor(struct pvbus *bus);
+
+/*
+ * Whether what the host supplies (hypervisor CPUID leaves, DMI, every
+ * store) is to be distrusted: in a confidential VM, or when whether this is
+ * one is unknown.
+ */
+int	pvbus_host_controlled(struct pvbus *bus);
+
+/*
+ * The container manager this runs under, from systemd-detect-virt
+ * --container's evidence under the root: "docker", "podman", "lxc",
+ * "lxc-libvirt", "systemd-nspawn", "rkt", "wsl", "proot", "pouch",
+ * "openvz", "container-other", or "none".
+ */
+const char *pvbus_container(struct pvbus *bus);
+
+/*
+ * The hypervisor in systemd-detect-virt --vm's words ("kvm", "microsoft",
+ * "vmware", "xen", "qemu", "oracle", ..., "vm-other", "none"), named after
+ * the native interface where systemd would name an emulated one; see
+ * hostctl(8) for the mapping and the differences.
+ */
+const char *pvbus_vm(struct pvbus *bus);
 
 /* Number of units (interfaces found); 0 when no hypervisor was found. */
 size_t	pvbus_nunits(const struct pvbus *bus);
@@ -66,6 +121,18 @@ const char *pvbus_unit_type(const struct pvbus_unit *unit);
 
 /* The 12 signature bytes at the interface's base, NUL-terminated. */
 const char *pvbus_unit_signature(const struct pvbus_unit *unit);
+
+/*
+ * 1 for the native interface (the hypervisor itself, pvbus0), 0 for one it
+ * emulates (Hyper-V's "Hv#1" below KVM or Xen) or one nobody knows.
+ */
+int	pvbus_unit_native(const struct pvbus_unit *unit);
+
+/*
+ * "guest", or "root" for the partition that runs the hypervisor (a Hyper-V
+ * root partition, holding CreatePartitions; Xen's dom0).
+ */
+const char *pvbus_unit_role(const struct pvbus_unit *unit);
 
 /* CPUID base of the interface (0x40000000, 0x40000100, ...). */
 uint32_t pvbus_unit_base(const struct pvbus_unit *unit);

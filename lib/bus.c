@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pv.h"
+#include "ident.h"
 
 /* Known interfaces; OpenBSD's six first, then the others. */
 static const struct pv_hv_ops *const pv_hv_types[] = {
@@ -19,6 +20,7 @@ static const struct pv_hv_ops *const pv_hv_types[] = {
 	&pv_hv_bhyve,
 	&pv_hv_openbsd,
 	&pv_hv_tcg,
+	&pv_hv_fex,
 };
 
 /* A printable signature nobody knows still makes a unit. */
@@ -50,6 +52,60 @@ pv_unit_cpuid(const struct pv_unit *unit, uint32_t offset, uint32_t r[4])
 	pv_cpuid(unit->plat, unit->base + offset, 0, r);
 }
 
+/* The 12 signature bytes at BASE; EAX (the interface's max leaf) in *max. */
+static void
+pv_signature(const struct pvbus *bus, uint32_t base, char sig[PV_SIGLEN],
+    uint32_t *max)
+{
+	uint32_t r[4];
+
+	pv_cpuid(&bus->plat, base, 0, r);
+	memcpy(sig, &r[1], 4);
+	memcpy(sig + 4, &r[2], 4);
+	memcpy(sig + 8, &r[3], 4);
+	*max = r[0];
+}
+
+static int
+pv_printable(const char *sig)
+{
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		if (sig[i] < 32 || sig[i] > 126)
+			return (0);
+	return (1);
+}
+
+/*
+ * FEX-Emu (x86 on arm64) answers 0x40000000 without setting the
+ * hypervisor bit (FEXCore docs/CPUID.md): look there anyway, and take
+ * only its signature, since a CPU without hypervisor leaves may answer
+ * any bytes there.  1 when the unit was made.
+ */
+static int
+pv_identify_bare(struct pvbus *bus)
+{
+	struct pv_unit *u;
+	char sig[PV_SIGLEN], text[64];
+	uint32_t max;
+
+	pv_signature(bus, PV_CPUID_BASE, sig, &max);
+	if (!pv_printable(sig) || pv_hv_lookup(sig) != &pv_hv_fex)
+		return (0);
+	u = &bus->units[0];
+	memset(u, 0, sizeof(*u));
+	u->base = PV_CPUID_BASE;
+	u->maxleaf = max;
+	memcpy(u->signature, sig, PV_SIGLEN);
+	u->hv = &pv_hv_fex;
+	bus->nunits = 1;
+	pv_sig_text(sig, text, sizeof(text));
+	pv_evidence(bus, "cpuid 0x%08x: \"%s\" max 0x%08x: %s, which sets "
+	    "no hypervisor bit", PV_CPUID_BASE, text, max, u->hv->name);
+	return (1);
+}
+
 /*
  * Scan the hypervisor CPUID range.  Like OpenBSD, stop at the first base
  * whose signature does not start with four printable characters.  The
@@ -61,29 +117,38 @@ static void
 pv_identify(struct pvbus *bus)
 {
 	struct pv_unit *u, native;
-	size_t n = 0, i, first = 0;
-	uint32_t base, r[4];
+	size_t n = 0, first = 0;
+	uint32_t base, max, r[4];
+	char text[64];
 	int known = 0;
 
 	pv_cpuid(&bus->plat, 1, 0, r);
-	if ((r[2] & CPUID_HV_PRESENT) == 0)
+	if ((r[2] & CPUID_HV_PRESENT) == 0) {
+		pv_evidence(bus, "cpuid 0x00000001: ecx=0x%08x: no hypervisor "
+		    "bit%s", r[2], pv_cpuid_has(&bus->plat, 1) ? "" :
+		    " (leaf 1 is not in the dump)");
+		pv_identify_bare(bus);
 		return;
+	}
+	pv_evidence(bus, "cpuid 0x00000001: ecx=0x%08x: hypervisor bit set",
+	    r[2]);
 
 	for (base = PV_CPUID_BASE; base < PV_CPUID_END && n < PV_MAXUNITS;
 	    base += PV_CPUID_STEP) {
 		char sig[PV_SIGLEN];
 
-		pv_cpuid(&bus->plat, base, 0, r);
-		memcpy(sig, &r[1], 4);
-		memcpy(sig + 4, &r[2], 4);
-		memcpy(sig + 8, &r[3], 4);
-		for (i = 0; i < 4; i++)
-			if (sig[i] < 32 || sig[i] > 126)
-				goto out;
+		pv_signature(bus, base, sig, &max);
+		if (!pv_printable(sig)) {
+			pv_evidence(bus, "cpuid 0x%08x: %s: the hypervisor "
+			    "range ends", base, pv_cpuid_has(&bus->plat,
+			    base) ? "no printable signature" :
+			    "not in the dump (never probed?)");
+			break;
+		}
 		u = &bus->units[n++];
 		memset(u, 0, sizeof(*u));
 		u->base = base;
-		u->maxleaf = r[0];
+		u->maxleaf = max;
 		memcpy(u->signature, sig, PV_SIGLEN);
 		u->signature[PV_SIGLEN] = '\0';
 		if ((u->hv = pv_hv_lookup(sig)) != NULL) {
@@ -91,8 +156,10 @@ pv_identify(struct pvbus *bus)
 			known = 1;
 		} else
 			u->hv = &pv_hv_unknown;
+		pv_sig_text(sig, text, sizeof(text));
+		pv_evidence(bus, "cpuid 0x%08x: \"%s\" max 0x%08x: %s", base,
+		    text, max, u->hv->name);
 	}
- out:
 	/* The native unit moves to the front; the others keep their order. */
 	if (known && first > 0) {
 		native = bus->units[first];
@@ -104,15 +171,18 @@ pv_identify(struct pvbus *bus)
 }
 
 static void
-pv_attach(struct pv_unit *unit)
+pv_attach(struct pv_unit *unit, unsigned int flags)
 {
 	const struct pv_store_ops *store;
 	size_t i;
 
-	if (unit->hv->probe != NULL)
+	if (unit->hv->probe != NULL && (flags & PVBUS_OPEN_NO_PROBE) == 0)
 		unit->hv->probe(unit);
-	if (unit->hv->devices != NULL)
+	if (unit->hv->devices != NULL && (flags & PVBUS_OPEN_NO_DEVICES) == 0)
 		unit->hv->devices(unit);
+	unit->store_access = PVBUS_STORE_NONE;
+	if (flags & PVBUS_OPEN_NO_STORES)
+		return;
 	for (i = 0; i < 3 && (store = unit->hv->stores[i]) != NULL; i++) {
 		int error;
 
@@ -143,8 +213,11 @@ pvbus_open(struct pvbus **busp, const struct pvbus_options *opts)
 		return (ENOMEM);
 	error = pv_platform_init(&bus->plat, opts ? opts->root : NULL,
 	    opts ? opts->cpuid_dump : NULL);
+	if (error == 0)
+		error = pv_ident_init(bus, opts);
 	if (error != 0) {
 		pv_platform_fini(&bus->plat);
+		pv_ident_free(bus);
 		free(bus);
 		return (error);
 	}
@@ -156,8 +229,10 @@ pvbus_open(struct pvbus **busp, const struct pvbus_options *opts)
 		u->plat = &bus->plat;
 		u->index = i;
 		snprintf(u->name, sizeof(u->name), "pvbus%zu", i);
-		pv_attach(u);
 	}
+	pv_ident_units(bus);
+	for (i = 0; i < bus->nunits; i++)
+		pv_attach(&bus->units[i], opts ? opts->flags : 0);
 	*busp = bus;
 	return (0);
 }
@@ -178,6 +253,7 @@ pvbus_close(struct pvbus *bus)
 		free(u->devices);
 	}
 	pv_platform_fini(&bus->plat);
+	pv_ident_free(bus);
 	free(bus);
 }
 

@@ -370,3 +370,44 @@ pv_open_stream(const char *path, int *is_socket)
 	*is_socket = 1;
 	return (fd);
 }
+
+int
+pv_read_at(const struct pv_platform *plat, const char *path, off_t off,
+    void *buf, size_t len, size_t *got)
+{
+	ssize_t n;
+	size_t done = 0;
+	int fd, error = 0;
+
+	*got = 0;
+	if ((fd = pv_open(plat, path, O_RDONLY, 0)) == -1)
+		return (errno);
+	while (done < len) {
+		n = pread(fd, (char *)buf + done, len - done, off + done);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			error = errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		done += n;
+	}
+	close(fd);
+	*got = done;
+	return (error);
+}
+
+int
+pv_cpuid_has(const struct pv_platform *plat, uint32_t leaf)
+{
+	size_t i;
+
+	if (!plat->use_dump)
+		return (1);
+	for (i = 0; i < plat->ndump; i++)
+		if (plat->dump[i].leaf == leaf)
+			return (1);
+	return (0);
+}

@@ -77,6 +77,14 @@ int	pv_readlink(const struct pv_platform *, const char *path, char *buf,
 /* Last component of a symlink's target ("virtio_net" for a driver link). */
 int	pv_readlink_base(const struct pv_platform *, const char *path,
 	    char *buf, size_t len);
+/*
+ * Up to LEN bytes of PATH from offset OFF (a device such as /dev/cpu/0/msr
+ * or a file read whole from 0), *got the count read; 0 or errno.
+ */
+int	pv_read_at(const struct pv_platform *, const char *path, off_t off,
+	    void *buf, size_t len, size_t *got);
+/* Whether CPUID LEAF is answered: always live, in a dump only if listed. */
+int	pv_cpuid_has(const struct pv_platform *, uint32_t leaf);
 
 struct pv_unit;
 
@@ -136,10 +144,13 @@ struct pv_unit {
 	char				 store_error[PATH_MAX + 64];
 };
 
+struct pv_ident;
+
 struct pvbus {
 	struct pv_platform	 plat;
 	struct pv_unit		 units[PV_MAXUNITS];
 	size_t			 nunits;
+	struct pv_ident		*ident;		/* lib/ident.h */
 };
 
 /* CPUID at the unit's base + offset. */
@@ -187,7 +198,8 @@ void	pv_raw_leaves(struct pv_unit *, uint32_t first, uint32_t last);
 
 /* Hypervisor interfaces (lib/hv/). */
 extern const struct pv_hv_ops pv_hv_kvm, pv_hv_hyperv, pv_hv_vmware,
-	    pv_hv_xen, pv_hv_bhyve, pv_hv_openbsd, pv_hv_tcg, pv_hv_others[];
+	    pv_hv_xen, pv_hv_bhyve, pv_hv_openbsd, pv_hv_tcg, pv_hv_fex,
+	    pv_hv_others[];
 extern const size_t pv_hv_nothers;
 
 #endif /* PV_H */

@@ -36,6 +36,17 @@ const struct pv_hv_ops pv_hv_tcg = {
 	.stores = { &pv_store_fwcfg },
 };
 
+/*
+ * FEX-Emu, x86 user-mode emulation on arm64 (FEXCore docs/CPUID.md):
+ * "FEXIFEXIEMU\0" at 0x40000000 without the hypervisor bit; 0x40000001
+ * EAX[3:0] names the host architecture.  Not a hypervisor: no store.
+ */
+const struct pv_hv_ops pv_hv_fex = {
+	.name = "FEX-Emu",
+	.signatures = { "FEXIFEXIEMU\0" },
+	.probe = others_probe,
+};
+
 const struct pv_hv_ops pv_hv_others[] = {
 	{ .name = "ACRN", .signatures = { "ACRNACRNACRN" },
 	  .probe = others_probe, .devices = pv_sysfs_virtio },
@@ -49,7 +60,9 @@ const struct pv_hv_ops pv_hv_others[] = {
 	  .probe = others_probe, .devices = pv_sysfs_virtio },
 	{ .name = "VirtualBox", .signatures = { "VBoxVBoxVBox" },
 	  .probe = others_probe },
-	{ .name = "Parallels", .signatures = { " prl hyperv " },
+	/* Parallels also answers byte-swapped (virt-what, virt-what.in). */
+	{ .name = "Parallels",
+	  .signatures = { " prl hyperv ", " lrpepyh  vr" },
 	  .probe = others_probe },
 	{ .name = "Jailhouse", .signatures = { "Jailhouse\0\0\0" },
 	  .probe = others_probe },

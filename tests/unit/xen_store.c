@@ -127,7 +127,7 @@ static void
 tests(void)
 {
 	static char v[8192], big[8192];
-	struct pvbus_options opts = { NULL, dump };
+	struct pvbus_options opts = { .cpuid_dump = dump };
 	const struct pvbus_unit *u;
 	struct pvbus *bus;
 	int e;
@@ -207,7 +207,7 @@ tests(void)
 
 	/* A frontend the kernel lists in sysfs is not listed twice. */
 	{
-		struct pvbus_options ropts = { root, dump };
+		struct pvbus_options ropts = { .root = root, .cpuid_dump = dump };
 		struct pvbus *rbus;
 		const struct pvbus_unit *ru;
 
