@@ -123,6 +123,7 @@ pv_identify(struct pvbus *bus)
 	int known = 0;
 
 	pv_cpuid(&bus->plat, 1, 0, r);
+	bus->ident->hv_bit = (r[2] & CPUID_HV_PRESENT) != 0;
 	if ((r[2] & CPUID_HV_PRESENT) == 0) {
 		pv_evidence(bus, "cpuid 0x00000001: ecx=0x%08x: no hypervisor "
 		    "bit%s", r[2], pv_cpuid_has(&bus->plat, 1) ? "" :

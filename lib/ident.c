@@ -330,10 +330,8 @@ cpuid_vm(struct pvbus *bus)
 {
 	const struct pv_unit *n = native_unit(bus);
 	const char *name;
-	uint32_t r[4];
 
-	pv_cpuid(&bus->plat, 1, 0, r);
-	if ((r[2] & CPUID_HV_PRESENT) == 0) {
+	if (!bus->ident->hv_bit) {
 		/* FEX-Emu offers its leaves without the hypervisor bit. */
 		pv_evidence(bus, "vm: cpuid 0x00000001: no hypervisor bit");
 		return (NULL);

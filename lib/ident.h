@@ -12,6 +12,7 @@
 struct pv_ident {
 	void		(*evidence)(void *, const char *);
 	void		*evidence_ctx;
+	int		 hv_bit;	/* leaf 1's, as the bus read it */
 	int		 cvm_done, container_done, vm_done, roles_done;
 	const char	*cvm;		/* systemd's name, or "unknown" */
 	int		 paravisor;

@@ -36,7 +36,7 @@ struct bus_handle {
 struct args {
 	const char	*in;
 	const char	*out;
-	int		 qflag, tflag, lflag, jflag;
+	int		 qflag, tflag, lflag, jflag, sflag, vflag;
 	int		 inprocess;	/* -C or -r: never a device */
 	int		 argc;		/* key and value */
 	char	       **argv;
@@ -60,7 +60,7 @@ struct output {
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-jlqt] [-C cpuid-dump] [-f device] "
+	fprintf(stderr, "usage: %s [-jlqstv] [-C cpuid-dump] [-f device] "
 	    "[-i input] [-o output]\n\t       [-r root] key [value]\n",
 	    getprogname());
 	exit(1);
@@ -256,7 +256,7 @@ parse_args(int argc, char *argv[], struct args *a, struct bus_handle *h)
 
 	/* getopt(3) names the program in its messages as usage() does. */
 	argv[0] = (char *)getprogname();
-	while ((ch = getopt(argc, argv, "C:f:i:jlo:qr:t")) != -1) {
+	while ((ch = getopt(argc, argv, "C:f:i:jlo:qr:stv")) != -1) {
 		switch (ch) {
 		case 'C':
 			h->opts.cpuid_dump = optarg;
@@ -284,8 +284,14 @@ parse_args(int argc, char *argv[], struct args *a, struct bus_handle *h)
 			h->opts.root = optarg;
 			a->inprocess = 1;
 			break;
+		case 's':
+			a->sflag = 1;
+			break;
 		case 't':
 			a->tflag = 1;
+			break;
+		case 'v':
+			a->vflag = 1;
 			break;
 		default:
 			usage();
@@ -295,9 +301,19 @@ parse_args(int argc, char *argv[], struct args *a, struct bus_handle *h)
 	a->argv = argv + optind;
 
 	/* -l and -t take no key; OpenBSD's -t ignores one, as here. */
-	if ((a->jflag && !a->lflag && !a->tflag) ||
-	    (a->lflag && (a->tflag || a->argc > 0)))
+	if ((a->jflag && !a->lflag && !a->tflag && !a->sflag) ||
+	    (a->lflag && (a->tflag || a->argc > 0)) ||
+	    (a->sflag && (a->lflag || a->tflag || a->argc > 0)) ||
+	    (a->vflag && !a->lflag && !a->tflag && !a->sflag))
 		usage();
+	if (a->vflag) {
+		h->opts.evidence = ident_evidence;
+		h->opts.evidence_ctx = stderr;
+	}
+	/* The type and the hypervisor's name need no device, store or probe. */
+	if (a->tflag || a->sflag)
+		h->opts.flags = PVBUS_OPEN_NO_DEVICES | PVBUS_OPEN_NO_STORES |
+		    PVBUS_OPEN_NO_PROBE;
 }
 
 static void
@@ -399,6 +415,20 @@ mode_tree(const struct args *a, struct bus_handle *h, struct output *o)
 		return (1);
 	if ((error = tree_print(o->fp, h->bus, a->jflag)) != 0)
 		return (fail(error, "tree"));
+	return (0);
+}
+
+/*
+ * -s: the hypervisor as systemd-detect-virt --vm names it.  *none is set
+ * when it is "none", for the exit status that command gives.
+ */
+static int
+mode_vm(const struct args *a, struct bus_handle *h, struct output *o,
+    int *none)
+{
+	if (out_commit(o) != 0)
+		return (1);
+	*none = vm_print(o->fp, h->bus, a->jflag);
 	return (0);
 }
 
@@ -519,7 +549,7 @@ main(int argc, char *argv[])
 	struct bus_handle h = { .path = "/dev/pvbus0", .fd = -1 };
 	struct args a;
 	struct output o;
-	int error, rc;
+	int error, rc, none = 0;
 
 	memset(&a, 0, sizeof(a));
 	parse_args(argc, argv, &a, &h);
@@ -527,9 +557,12 @@ main(int argc, char *argv[])
 		errc(1, error, "%s", h.opts.root);
 	out_open(&o, a.out);
 
-	if ((a.lflag || a.inprocess || !is_device(h.path)) &&
-	    bus_load(&h) != 0)
+	/* -v -t through pvbusd's device explains what the library sees. */
+	if ((a.lflag || a.sflag || a.vflag || a.inprocess ||
+	    !is_device(h.path)) && bus_load(&h) != 0)
 		rc = 1;
+	else if (a.sflag)
+		rc = mode_vm(&a, &h, &o, &none);
 	else if (a.lflag)
 		rc = mode_tree(&a, &h, &o);
 	else if ((error = bus_open(&h, O_RDONLY)) != 0)
@@ -544,5 +577,6 @@ main(int argc, char *argv[])
 		usage();
 	bus_close(&h);
 	pvbus_close(h.bus);
-	return (rc);
+	/* As systemd-detect-virt: 1 when there is no hypervisor. */
+	return (rc == 0 && none ? 1 : rc);
 }

@@ -7,10 +7,14 @@
 #include "pvbus.h"
 
 /*
- * Print every unit, its capabilities, devices and store; JSON if json.
- * 0, or ENOMEM.
+ * Print every unit, its capabilities, devices and store, and what kind of
+ * machine this is; JSON if json.  0, or ENOMEM.
  */
-int	tree_print(FILE *, const struct pvbus *, int json);
+int	tree_print(FILE *, struct pvbus *, int json);
+/* Print systemd's name of the hypervisor; 1 when it is "none", else 0. */
+int	vm_print(FILE *, struct pvbus *, int json);
+/* An evidence callback printing each line to the FILE * in ctx. */
+void	ident_evidence(void *ctx, const char *line);
 /* Print S as a JSON string literal. */
 void	json_string(FILE *, const char *s);
 

@@ -73,8 +73,18 @@ text_vis(FILE *fp, const char *s, int flags)
 	}
 }
 
+/* "native", or "emulated" for an interface the native one offers. */
+static const char *
+native_word(const struct pvbus_unit *u)
+{
+	if (pvbus_unit_native(u))
+		return ("native");
+	return (strcmp(pvbus_unit_type(u), "unknown") == 0 ? "not native" :
+	    "emulated");
+}
+
 static int
-text_unit(FILE *fp, const struct pvbus_unit *u)
+text_unit(FILE *fp, const struct pvbus_unit *u, int untrusted)
 {
 	const struct pvbus_attr *a;
 	const struct pvbus_device *d;
@@ -110,7 +120,8 @@ text_unit(FILE *fp, const struct pvbus_unit *u)
 			break;
 		}
 	}
-	fputc('\n', fp);
+	fprintf(fp, "; %s, %s%s\n", native_word(u), pvbus_unit_role(u),
+	    untrusted ? ", host-controlled" : "");
 
 	for (i = 0; (d = pvbus_unit_device(u, i)) != NULL; i++) {
 		fprintf(fp, "%s: device ", pvbus_unit_name(u));
@@ -139,6 +150,8 @@ text_unit(FILE *fp, const struct pvbus_unit *u)
 		text_vis(fp, pvbus_unit_store_error(u), TEXT_VIS);
 		fputc(')', fp);
 	}
+	if (untrusted && store != NULL)
+		fputs(", host-controlled", fp);
 	fputc('\n', fp);
 	return (0);
 }
@@ -151,6 +164,14 @@ json_member(FILE *fp, const char *name, const char *value, int comma)
 	json_string(fp, name);
 	fputs(": ", fp);
 	json_string(fp, value);
+}
+
+static void
+json_bool(FILE *fp, const char *name, int value)
+{
+	fputs(", ", fp);
+	json_string(fp, name);
+	fputs(value ? ": true" : ": false", fp);
 }
 
 static int
@@ -188,7 +209,7 @@ json_attr(FILE *fp, const struct pvbus_attr *a)
 }
 
 static int
-json_unit(FILE *fp, const struct pvbus_unit *u)
+json_unit(FILE *fp, const struct pvbus_unit *u, int untrusted)
 {
 	const struct pvbus_attr *a;
 	const struct pvbus_device *d;
@@ -208,6 +229,9 @@ json_unit(FILE *fp, const struct pvbus_unit *u)
 	snprintf(num, sizeof(num), "0x%08x", pvbus_unit_maxleaf(u));
 	json_member(fp, "maxleaf", num, 1);
 	json_member(fp, "version", pvbus_unit_version(u), 1);
+	json_bool(fp, "native", pvbus_unit_native(u));
+	json_member(fp, "role", pvbus_unit_role(u), 1);
+	json_bool(fp, "host_controlled", untrusted);
 
 	fputs(", \"capabilities\": {", fp);
 	for (i = 0; (a = pvbus_unit_attr(u, i)) != NULL; i++) {
@@ -234,22 +258,34 @@ json_unit(FILE *fp, const struct pvbus_unit *u)
 	json_member(fp, "access", access_names[pvbus_unit_store_access(u)], 1);
 	json_member(fp, "path", pvbus_unit_store_path(u), 1);
 	json_member(fp, "error", pvbus_unit_store_error(u), 1);
+	json_bool(fp, "host_controlled", untrusted && store != NULL);
 	fputs("}}", fp);
 	return (0);
 }
 
 int
-tree_print(FILE *fp, const struct pvbus *bus, int json)
+tree_print(FILE *fp, struct pvbus *bus, int json)
 {
 	size_t i, n = pvbus_nunits(bus);
+	const char *vm = pvbus_vm(bus), *cvm = pvbus_cvm(bus);
+	const char *container = pvbus_container(bus);
+	int untrusted = pvbus_host_controlled(bus);
+	int paravisor = pvbus_cvm_paravisor(bus);
 	int error;
 
 	if (json) {
-		fputs("{\"units\": [", fp);
+		fputs("{\"vm\": ", fp);
+		json_string(fp, vm);
+		json_member(fp, "cvm", cvm, 1);
+		json_bool(fp, "paravisor", paravisor);
+		json_bool(fp, "host_controlled", untrusted);
+		json_member(fp, "container", container, 1);
+		fputs(", \"units\": [", fp);
 		for (i = 0; i < n; i++) {
 			if (i > 0)
 				fputs(",\n  ", fp);
-			if ((error = json_unit(fp, pvbus_unit(bus, i))) != 0)
+			if ((error = json_unit(fp, pvbus_unit(bus, i),
+			    untrusted)) != 0)
 				return (error);
 		}
 		fputs("]}\n", fp);
@@ -258,7 +294,14 @@ tree_print(FILE *fp, const struct pvbus *bus, int json)
 	if (n == 0)
 		fputs("pvbus: no hypervisor found\n", fp);
 	for (i = 0; i < n; i++)
-		if ((error = text_unit(fp, pvbus_unit(bus, i))) != 0)
+		if ((error = text_unit(fp, pvbus_unit(bus, i),
+		    untrusted)) != 0)
 			return (error);
+	fprintf(fp, "pvbus: vm %s, confidential %s%s, container %s", vm, cvm,
+	    paravisor ? " with a paravisor" : "", container);
+	if (untrusted)
+		fputs("; the host's CPUID leaves, DMI and stores are "
+		    "host-controlled", fp);
+	fputc('\n', fp);
 	return (0);
 }

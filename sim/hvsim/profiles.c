@@ -4,7 +4,8 @@
  * Values come from real CPUID dumps where one exists (the files under
  * cpuid-dumps/ of the project's shared reference material, named per
  * profile) and otherwise from the hypervisor's own source, named per
- * profile.  Only the hypervisor range (0x40000000-0x4fffffff) is defined:
+ * profile.  Only the hypervisor range (0x40000000-0x4fffffff) is defined,
+ * and for the confidential VMs the vendor and memory-encryption leaves:
  * other leaves pass through to the real CPU so that the program's libc
  * sees the features this CPU really has.
  */
@@ -150,6 +151,81 @@ static const struct hvsim_leaf tcg_leaves[] = {
 	ANY(0x40000001, 0, 0, 0, 0),
 };
 
+/*
+ * Confidential VMs.  The vendor leaves are the CPU makers' ("AuthenticAMD",
+ * "GenuineIntel"; AMD also at 0x80000000).  An SEV guest of QEMU sees
+ * 0x8000001F EAX = SEV (bit 1), | SEV-ES (bit 3), | SEV-SNP (bit 4) and EBX
+ * = C-bit position | reduced physical address bits << 6 (QEMU
+ * target/i386/cpu.c, cpu_x86_cpuid; 51 and 1, as on EPYC Genoa); which one
+ * is active is in the SEV_STATUS MSR, which hvsim cannot answer: tests give
+ * it as a /dev/cpu/0/msr file under a root.  A TD sees leaf 0x21 EBX, EDX,
+ * ECX = "IntelTDX    " from the TDX module (Linux arch/x86/coco/tdx/tdx.c),
+ * the hypervisor's leaves from KVM.
+ */
+#define VENDOR_AMD	0x68747541, 0x444d4163, 0x69746e65	/* EBX ECX EDX */
+#define VENDOR_INTEL	0x756e6547, 0x6c65746e, 0x49656e69
+#define AMD_LEAVES(memenc)						\
+	ANY(0x00000000, 0x00000010, VENDOR_AMD),			\
+	ANY(0x80000000, 0x80000021, VENDOR_AMD),			\
+	ANY(0x8000001f, (memenc), 0x00000073, 0, 0)
+
+static const struct hvsim_leaf kvm_sev_leaves[] = {
+	AMD_LEAVES(0x00000002),
+	ANY(0x40000000, 0x40000001, SIG_KVM),
+	ANY(0x40000001, 0x01007efb, 0, 0, 0),
+};
+
+static const struct hvsim_leaf kvm_sev_es_leaves[] = {
+	AMD_LEAVES(0x0000000a),
+	ANY(0x40000000, 0x40000001, SIG_KVM),
+	ANY(0x40000001, 0x01007efb, 0, 0, 0),
+};
+
+static const struct hvsim_leaf kvm_sev_snp_leaves[] = {
+	AMD_LEAVES(0x0000001a),
+	ANY(0x40000000, 0x40000001, SIG_KVM),
+	ANY(0x40000001, 0x01007efb, 0, 0, 0),
+};
+
+/* "Inte", "lTDX", "    " in EBX, EDX, ECX. */
+static const struct hvsim_leaf kvm_tdx_leaves[] = {
+	ANY(0x00000000, 0x00000023, VENDOR_INTEL),
+	SUB(0x00000021, 0, 0, 0x65746e49, 0x20202020, 0x5844546c),
+	ANY(0x40000000, 0x40000001, SIG_KVM),
+	ANY(0x40000001, 0x01007efb, 0, 0, 0),
+};
+
+/*
+ * Azure's isolated partitions: the Azure dump above with the isolation
+ * privilege (0x40000003 EBX bit 22) and the isolation leaf 0x4000000C: EAX
+ * bit 0 a paravisor, EBX[3:0] 2 SNP or 3 TDX (Linux
+ * arch/x86/kernel/cpu/mshyperv.c); the CPU's own leaves hidden, as systemd's
+ * confidential-virt.c says Azure does.
+ */
+#define AZURE_ISOLATED_LEAVES(type)					\
+	ANY(0x40000000, 0x4000000c, SIG_HV),				\
+	ANY(0x40000001, 0x31237648, 0, 0, 0),				\
+	ANY(0x40000002, 0x00004f7c, 0x000a0000, 0x00000001, 0x000005b6), \
+	ANY(0x40000003, 0x00002e7f, 0x007b8030, 0x00000002, 0x000ed7b2), \
+	ANY(0x40000004, 0x00064e24, 0x00000fff, 0x0000002e, 0),	\
+	ANY(0x40000005, 0x000000f0, 0x00000400, 0x00005d00, 0),	\
+	ANY(0x40000006, 0x0000000f, 0, 0, 0),				\
+	ANY(0x4000000a, 0x000e0101, 0, 0, 0),				\
+	ANY(0x4000000c, 0x00000001, (type), 0, 0)
+
+static const struct hvsim_leaf azure_snp_leaves[] = {
+	ANY(0x00000000, 0x00000010, VENDOR_AMD),
+	ANY(0x80000000, 0x80000021, VENDOR_AMD),
+	ANY(0x8000001f, 0, 0, 0, 0),
+	AZURE_ISOLATED_LEAVES(2),
+};
+
+static const struct hvsim_leaf azure_tdx_leaves[] = {
+	ANY(0x00000000, 0x00000023, VENDOR_INTEL),
+	ANY(0x00000021, 0, 0, 0, 0),
+	AZURE_ISOLATED_LEAVES(3),
+};
+
 static const char *const no_models[] = { NULL };
 /* Only models that are built (models.c); hvsim refuses to start otherwise. */
 static const char *const qemu_models[] = { "debugcon", NULL };
@@ -170,6 +246,18 @@ const struct hvsim_profile hvsim_profiles[] = {
 	{ "bhyve", "FreeBSD bhyve", 1, no_models, LEAVES(bhyve_leaves) },
 	{ "openbsd", "OpenBSD vmm", 1, no_models, LEAVES(openbsd_leaves) },
 	{ "tcg", "QEMU TCG", 1, qemu_models, LEAVES(tcg_leaves) },
+	{ "kvm+sev", "QEMU/KVM, AMD SEV guest", 1, qemu_models,
+	    LEAVES(kvm_sev_leaves) },
+	{ "kvm+sev-es", "QEMU/KVM, AMD SEV-ES guest", 1, qemu_models,
+	    LEAVES(kvm_sev_es_leaves) },
+	{ "kvm+sev-snp", "QEMU/KVM, AMD SEV-SNP guest", 1, qemu_models,
+	    LEAVES(kvm_sev_snp_leaves) },
+	{ "kvm+tdx", "QEMU/KVM, Intel TDX guest", 1, qemu_models,
+	    LEAVES(kvm_tdx_leaves) },
+	{ "azure+snp", "Azure SEV-SNP isolated partition", 1, no_models,
+	    LEAVES(azure_snp_leaves) },
+	{ "azure+tdx", "Azure TDX isolated partition", 1, no_models,
+	    LEAVES(azure_tdx_leaves) },
 	{ NULL, NULL, 0, NULL, NULL, 0 }
 };
 

@@ -197,10 +197,11 @@ run "$H" -C "$T/none.txt" -t
 expect "no hypervisor: -t" 1 "" "hostctl: open: /dev/pvbus0: No such device"
 run "$H" -C "$T/none.txt" some/key
 expect "no hypervisor: read" 1 "" "hostctl: open: /dev/pvbus0: No such device"
-run "$H" -C "$T/none.txt" -l
-expect "no hypervisor: -l" 0 "pvbus: no hypervisor found"
-run "$H" -C "$T/none.txt" -l -j
-expect "no hypervisor: -l -j" 0 '{"units": []}'
+run "$H" -C "$T/none.txt" -r "$T/empty" -l
+expect "no hypervisor: -l" 0 "pvbus: no hypervisor found
+pvbus: vm none, confidential none, container none"
+run "$H" -C "$T/none.txt" -r "$T/empty" -l -j
+expect "no hypervisor: -l -j" 0 '{"vm": "none", "cvm": "none", "paravisor": false, "host_controlled": false, "container": "none", "units": []}'
 
 # --- options and errors
 KVM=$DUMPS/kvm-qemu-6.0dev-cpu-host-i7-8650U.txt
