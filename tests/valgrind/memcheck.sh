@@ -26,6 +26,12 @@ for d in "hyperv-azure-2023-icelake.txt hyperv" "xen-4.11-aws-c3.large.txt xen" 
 	    fail "valgrind: $1" "$ERR"
 done
 mkdir -p "$T/empty"
+for args in "-l -v" "-s -v" "-t -v"; do
+	run vg "$B/hostctl" $args
+	[ $RC -le 1 ] && [ -n "$ERR" ] && ! echo "$ERR" | grep -q '^==' &&
+	    pass "valgrind: hostctl $args (identification and its evidence)" ||
+	    fail "valgrind: hostctl $args" "$RC $ERR"
+done
 run vg "$B/hostctl" -C "$DUMPS/kvm-qemu-6.0dev-cpu-host-i7-8650U.txt" -r "$T/empty" some/key
 [ $RC = 1 ] && [ "$ERR" = "hostctl: ioctl: No such device or address (fw_cfg: /sys/firmware/qemu_fw_cfg: No such file or directory)" ] &&
     pass "valgrind: hostctl error path" || fail "valgrind: error path" "$ERR"
