@@ -139,6 +139,15 @@ kvm-qemu-hv-enlightenments-i9-13900K.txt Hyper-V:True:guest
 vmware-xeon-E5-2670v3-server.txt VMware:True:guest
 xen-4.11-aws-c3.large.txt Xen:True:guest
 EOF2
+# A dump added without an expectation here is a failure, not a gap.
+for f in "$DUMPS"/*.txt; do
+	case $(basename "$f") in
+	hyperv-azure-2023-icelake.txt|kvm-qemu-6.0dev-cpu-host-i7-8650U.txt|\
+	kvm-qemu-hv-enlightenments-i9-13900K.txt|vmware-xeon-E5-2670v3-server.txt|\
+	xen-4.11-aws-c3.large.txt) ;;
+	*)	fail "dump $(basename "$f")" "no expected roles and CVM state here" ;;
+	esac
+done
 # What decided, for each: the CPU vendor's leaves and Hyper-V's privileges.
 run "$H" -C "$DUMPS/hyperv-azure-2023-icelake.txt" -r "$T/empty" -l -v
 case $ERR in
