@@ -456,7 +456,8 @@ vfb"
 	expect "device: 4000-byte value both ways" 0 "$w4000"
 	run $HR -l
 	case $OUT in
-	*"home /local/domain/7"*"device vif vif/0"*"store xenstore, read-write, /dev/xen/xenbus")
+	*"home /local/domain/7"*"device vif vif/0"*"store xenstore, read-write, /dev/xen/xenbus"'
+'*)
 		pass "device: hostctl -l shows /dev/xen/xenbus" ;;
 	*)	fail "device: hostctl -l shows /dev/xen/xenbus" "got '$OUT'" ;;
 	esac
@@ -497,7 +498,8 @@ vfb"
 	expect "socket and device: the socket is used" 0 9
 	run $HR -l
 	case $OUT in
-	*"store xenstore, read-write, /var/run/xenstored/socket") pass "socket and device: hostctl -l shows the socket" ;;
+	*"store xenstore, read-write, /var/run/xenstored/socket"'
+'*) pass "socket and device: hostctl -l shows the socket" ;;
 	*)	fail "socket and device: hostctl -l shows the socket" "got '$OUT'" ;;
 	esac
 	kill "$sockpid"
@@ -509,7 +511,8 @@ vfb"
 	expect "stale socket: the device is used" 0 7
 	run $HR -l
 	case $OUT in
-	*"store xenstore, read-write, /dev/xen/xenbus") pass "stale socket: hostctl -l shows the device" ;;
+	*"store xenstore, read-write, /dev/xen/xenbus"'
+'*) pass "stale socket: hostctl -l shows the device" ;;
 	*)	fail "stale socket: hostctl -l shows the device" "got '$OUT'" ;;
 	esac
 	rm -f "$RS"
