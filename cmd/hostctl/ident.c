@@ -3,16 +3,29 @@
  * and the evidence behind every verdict on standard error.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <bsd/vis.h>
 
 #include "hostctl.h"
 
+/*
+ * Evidence quotes what the host wrote (DMI, a container manager's file):
+ * encoded as -l encodes it, so that no line can be forged.
+ */
 void
 ident_evidence(void *ctx, const char *line)
 {
 	FILE *fp = ctx;
+	char *s;
 
-	fprintf(fp, "%s\n", line);
+	if (stravis(&s, line, VIS_CSTYLE | VIS_TAB | VIS_NL) == -1) {
+		fputs("hostctl: evidence: out of memory\n", fp);
+		return;
+	}
+	fprintf(fp, "%s\n", s);
+	free(s);
 }
 
 int

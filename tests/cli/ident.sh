@@ -479,3 +479,13 @@ if command -v strace >/dev/null; then
 else
 	fail "strace" "not installed (tools/deps build test)"
 fi
+
+# The host writes DMI: its strings reach -v encoded, never as escapes.
+mkdir -p "$T/esc/sys/class/dmi/id"
+printf 'QEMU\033[2J\nforged line\n' > "$T/esc/sys/class/dmi/id/sys_vendor"
+run "$H" -C "$T/nobit.txt" -r "$T/esc" -s -v
+case $ERR in
+*"$(printf '\033')"*) fail "-v: host strings encoded" "$ERR" ;;
+*'vm: /sys/class/dmi/id/sys_vendor "QEMU\^[[2J": qemu'*) pass "-v: host strings encoded" ;;
+*)	fail "-v: host strings encoded" "$ERR" ;;
+esac
