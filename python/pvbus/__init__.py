@@ -26,6 +26,10 @@ __all__ = ["open", "Bus", "Unit", "Attr", "Device"]
 _lib = ctypes.CDLL("libpvbus.so.0")
 
 
+# void (*evidence)(void *ctx, const char *line)
+EVIDENCE = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
+
+
 class _Options(ctypes.Structure):
     # struct pvbus_options of <pvbus.h>, field for field and in its order:
     # the library reads the whole structure, so a shorter one here would
@@ -34,6 +38,9 @@ class _Options(ctypes.Structure):
     _fields_ = [
         ("root", ctypes.c_char_p),
         ("cpuid_dump", ctypes.c_char_p),
+        ("flags", ctypes.c_uint),
+        ("evidence", EVIDENCE),
+        ("evidence_ctx", ctypes.c_void_p),
     ]
 
 
