@@ -47,7 +47,19 @@ struct pvbus_options {
 	 */
 	void		(*evidence)(void *ctx, const char *line);
 	void		*evidence_ctx;
+	/*
+	 * The longest any store waits, in milliseconds: for a lock another
+	 * process holds (a KVP pool), or for the host's reply.  0 means
+	 * PVBUS_STORE_TIMEOUT_MS; a negative value is EINVAL.  Past it the
+	 * operation fails with EBUSY (the lock is held) or ETIMEDOUT (the
+	 * host did not answer), and pvbus_unit_store_error() says what it
+	 * waited for.
+	 */
+	int		 store_timeout_ms;
 };
+
+/* The default bound of every store wait. */
+#define PVBUS_STORE_TIMEOUT_MS	5000
 
 #define PVBUS_OPEN_NO_DEVICES	0x1u	/* list no paravirtual devices */
 #define PVBUS_OPEN_NO_STORES	0x2u	/* attach no information store */
@@ -198,7 +210,9 @@ const char *pvbus_unit_store_path(const struct pvbus_unit *unit);
 
 /*
  * Why the unit has no store ("kvp: /var/lib/hyperv: No such file or
- * directory"), or "" when it has one or its interface offers none.
+ * directory"), or why its last store operation gave up waiting ("kvp:
+ * /var/lib/hyperv/.kvp_pool_1: locked by another process"), or "" when it
+ * has a store, or its interface offers none, and nothing failed so.
  */
 const char *pvbus_unit_store_error(const struct pvbus_unit *unit);
 
@@ -217,9 +231,10 @@ enum pvbus_kvop {
  * key the store cannot take), ENAMETOOLONG (a key longer than the store
  * takes), EOPNOTSUPP (a listing the store cannot make), EACCES/EPERM
  * (refused by the host), ENOSPC (the host's quota), EIO (the host side
- * failed or answered malformed), ETIMEDOUT (the host did not answer),
- * ERANGE, E2BIG (value too large for the store), EROFS (read-only store or
- * key).
+ * failed or answered malformed), ETIMEDOUT (the host did not answer within
+ * the store timeout), EBUSY (a lock another process held past the store
+ * timeout), ERANGE, E2BIG (value too large for the store), EROFS
+ * (read-only store or key).
  */
 int	pvbus_kvop(struct pvbus *bus, size_t unit, enum pvbus_kvop op,
 	    const char *key, char *value, size_t valuelen);

@@ -210,8 +210,12 @@ pvbus_open(struct pvbus **busp, const struct pvbus_options *opts)
 	size_t i;
 	int error;
 
+	if (opts != NULL && opts->store_timeout_ms < 0)
+		return (EINVAL);
 	if ((bus = calloc(1, sizeof(*bus))) == NULL)
 		return (ENOMEM);
+	bus->store_timeout_ms = opts != NULL && opts->store_timeout_ms > 0 ?
+	    opts->store_timeout_ms : PVBUS_STORE_TIMEOUT_MS;
 	error = pv_platform_init(&bus->plat, opts ? opts->root : NULL,
 	    opts ? opts->cpuid_dump : NULL);
 	if (error == 0)
@@ -355,7 +359,7 @@ pvbus_unit_store_path(const struct pvbus_unit *u)
 const char *
 pvbus_unit_store_error(const struct pvbus_unit *u)
 {
-	return (UNIT(u)->store ? "" : UNIT(u)->store_error);
+	return (UNIT(u)->store_error);
 }
 
 int
@@ -371,6 +375,8 @@ pvbus_kvop(struct pvbus *bus, size_t unit, enum pvbus_kvop op,
 		return (EINVAL);
 	if (op == PVBUS_KVWRITE && u->store_access != PVBUS_STORE_RW)
 		return (EROFS);
+	/* What the op gave up waiting for, if it does, goes here. */
+	u->store_error[0] = '\0';
 	error = u->store->kvop(u, op, key, value, valuelen);
 	/*
 	 * Never hand out an unterminated value.  A write that succeeded stays

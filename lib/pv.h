@@ -148,6 +148,7 @@ struct pv_ident;
 
 struct pvbus {
 	struct pv_platform	 plat;
+	int			 store_timeout_ms;	/* the option, never 0 */
 	struct pv_unit		 units[PV_MAXUNITS];
 	size_t			 nunits;
 	struct pv_ident		*ident;		/* lib/ident.h */

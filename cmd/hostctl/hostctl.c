@@ -515,7 +515,8 @@ mode_kv(const struct args *a, struct bus_handle *h, struct output *o)
 				break;
 		}
 	}
-	if (error == ENXIO && h->bus != NULL && (why =
+	/* Why there is no store, or what the store gave up waiting for. */
+	if (error != 0 && h->bus != NULL && (why =
 	    pvbus_unit_store_error(pvbus_unit(h->bus, h->unit)))[0] != '\0') {
 		/* The reason can carry the host's text, as -l shows it. */
 		if (stravis(&str, why, VIS_CSTYLE | VIS_TAB | VIS_NL) == -1)

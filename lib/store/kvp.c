@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pv.h"
@@ -23,12 +24,14 @@
 
 /* A pool file past this is not one the daemon wrote; refuse to load it. */
 #define KVP_POOL_MAXBYTES	(16u * 1024 * 1024)
+/* The longest pause between two tries of a held lock. */
+#define KVP_LOCK_MAXSTEP_MS	16
 
 /*
  * A pool file loaded under its lock.  Every access takes the whole-file
- * fcntl write lock with F_SETLKW, as hv_kvp_daemon does, for reads too: the
- * daemon rewrites a pool by truncating it first, so an unlocked reader
- * could see it empty.
+ * fcntl write lock, as hv_kvp_daemon does, for reads too: the daemon
+ * rewrites a pool by truncating it first, so an unlocked reader could see
+ * it empty.
  * A caller who may not write the file (pools are 0644, root's) reads under
  * a read lock instead, which excludes the daemon's write lock all the same.
  */
@@ -48,20 +51,53 @@ kvp_pool_path(const struct pv_unit *unit, enum kvp_pool pool, char *buf,
 	return (n < 0 || (size_t)n >= len ? ENAMETOOLONG : 0);
 }
 
+/* Milliseconds from START to now. */
+static long
+kvp_ms_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return ((now.tv_sec - start->tv_sec) * 1000 +
+	    (now.tv_nsec - start->tv_nsec) / 1000000);
+}
+
+/*
+ * Take the whole-file lock within TIMEOUT_MS, or EBUSY.  F_SETLKW cannot
+ * be bounded without a signal, which a library must not take from its
+ * caller, so the lock is tried and tried again, at growing intervals:
+ * the daemon holds it for one rewrite of a small file.
+ */
 static int
-kvp_lock(int fd, short type)
+kvp_lock(int fd, short type, int timeout_ms)
 {
 	struct flock fl;
+	struct timespec start, nap;
+	long waited, step = 1;
 
 	memset(&fl, 0, sizeof(fl));
 	fl.l_type = type;
 	fl.l_whence = SEEK_SET;
 	fl.l_start = 0;
 	fl.l_len = 0;		/* to the end, however long it grows */
-	while (fcntl(fd, F_SETLKW, &fl) == -1)
-		if (errno != EINTR)
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		if (fcntl(fd, F_SETLK, &fl) == 0)
+			return (0);
+		if (errno == EINTR)
+			continue;
+		if (errno != EACCES && errno != EAGAIN)
 			return (errno);
-	return (0);
+		if ((waited = kvp_ms_since(&start)) >= timeout_ms)
+			return (EBUSY);
+		if (step > timeout_ms - waited)
+			step = timeout_ms - waited;
+		nap.tv_sec = step / 1000;
+		nap.tv_nsec = step % 1000 * 1000000;
+		nanosleep(&nap, NULL);
+		if (step < KVP_LOCK_MAXSTEP_MS)
+			step *= 2;
+	}
 }
 
 static void
@@ -70,7 +106,7 @@ kvp_close(struct kvp_file *f)
 	free(f->image);
 	f->image = NULL;
 	if (f->fd != -1) {
-		(void)kvp_lock(f->fd, F_UNLCK);
+		(void)kvp_lock(f->fd, F_UNLCK, 0);
 		close(f->fd);
 		f->fd = -1;
 	}
@@ -81,7 +117,7 @@ kvp_close(struct kvp_file *f)
  * empty pool (the daemon creates them all when it starts) unless CREATE.
  */
 static int
-kvp_open(const struct pv_unit *unit, enum kvp_pool pool, int create,
+kvp_open(struct pv_unit *unit, enum kvp_pool pool, int create,
     struct kvp_file *f)
 {
 	char path[PATH_MAX + 16];
@@ -104,7 +140,12 @@ kvp_open(const struct pv_unit *unit, enum kvp_pool pool, int create,
 	}
 	if (f->fd == -1)
 		return (errno == ENOENT && !create ? 0 : errno);
-	if ((error = kvp_lock(f->fd, type)) != 0)
+	error = kvp_lock(f->fd, type, unit->bus->store_timeout_ms);
+	if (error == EBUSY)
+		snprintf(unit->store_error, sizeof(unit->store_error),
+		    "kvp: %s: locked by another process for %d ms", path,
+		    unit->bus->store_timeout_ms);
+	if (error != 0)
 		goto fail;
 	if (fstat(f->fd, &st) == -1) {
 		error = errno;

@@ -41,6 +41,7 @@ class _Options(ctypes.Structure):
         ("flags", ctypes.c_uint),
         ("evidence", EVIDENCE),
         ("evidence_ctx", ctypes.c_void_p),
+        ("store_timeout_ms", ctypes.c_int),
     ]
 
 

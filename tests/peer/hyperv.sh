@@ -91,6 +91,29 @@ else
 	fi
 fi
 
+# A lock held past the store timeout: hostctl gives up and says which lock,
+# and writes nothing.  The holder would keep it ten minutes; timeout(1) only
+# turns a hostctl that never returns into a failure instead of a hang.
+rm -f "$T/ready"
+"$TOOL" lock "$P1" 600 "$T/ready" &
+locker=$!
+i=0
+while [ ! -f "$T/ready" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+if [ ! -f "$T/ready" ]; then
+	fail "held lock: hostctl gives up" "the holder never took the lock"
+else
+	size=$(stat -c %s "$P1")
+	run timeout 300 "$B/hostctl" -C "$T/hyperv.cpuid" Guest/Stuck no
+	expect "held lock: hostctl gives up, naming the lock" 1 "" \
+	    "hostctl: ioctl: Device or resource busy (kvp: $P1: locked by another process for 5000 ms)"
+fi
+kill $locker 2>/dev/null
+wait $locker 2>/dev/null
+# kvp_tool reads under the lock: only once the holder is gone.
+[ "$(stat -c %s "$P1")" = "$size" ] && ! "$TOOL" get "$P1" Stuck >/dev/null &&
+    pass "held lock: nothing written" ||
+    fail "held lock: nothing written" "Guest/Stuck is in the pool"
+
 # --- End to end through hvsim's hyperv profile. ---------------------------
 if [ -x "$B/hvsim" ]; then
 	run hvsim_hostctl External/K

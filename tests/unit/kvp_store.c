@@ -410,6 +410,78 @@ test_lock_wait(struct pvbus *bus)
 	    n == 1);
 }
 
+/*
+ * A lock held past the store timeout: the write gives up with EBUSY and
+ * names the pool, the read likewise, and nothing is written.  The holder
+ * keeps the lock until the pipe closes, so only the bound ends the wait.
+ */
+static void
+test_lock_timeout(void)
+{
+	struct pvbus_options o = { .root = root, .cpuid_dump = dump,
+	    .store_timeout_ms = 100 };
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	const struct pvbus_unit *u;
+	struct pvbus *bus;
+	char v[64], c, want[512];
+	int p[2], q[2], fd, status, n;
+	off_t before = pool_size(1);
+	pid_t pid;
+
+	if (pipe(p) == -1 || pipe(q) == -1 || pvbus_open(&bus, &o) != 0)
+		exit(1);
+	if ((pid = fork()) == -1)
+		exit(1);
+	if (pid == 0) {
+		pvbus_close(bus);
+		close(p[0]);
+		close(q[1]);
+		fd = open(pool_path(1), O_RDWR);
+		if (fd == -1 || fcntl(fd, F_SETLKW, &fl) == -1 ||
+		    write(p[1], "L", 1) != 1)
+			_exit(1);
+		/* Until the parent is done, however long that takes. */
+		while (read(q[0], &c, 1) == -1 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(p[1]);
+	close(q[0]);
+	u = pvbus_unit(bus, 0);
+	snprintf(want, sizeof(want), "kvp: /var/lib/hyperv/.kvp_pool_1: "
+	    "locked by another process for 100 ms");
+	CHECK("timeout: lock holder ready", read(p[0], &c, 1) == 1 && c == 'L');
+	CHECK("timeout: write gives up with EBUSY", kv(bus, PVBUS_KVWRITE,
+	    "Guest/Stuck", "no", v, sizeof(v)) == EBUSY);
+	CHECK_STR("timeout: the error names the lock",
+	    pvbus_unit_store_error(u), want);
+	CHECK("timeout: nothing written", pool_size(1) == before &&
+	    pool_lookup(1, "Stuck", &n) == NULL);
+	CHECK("timeout: read gives up with EBUSY", kv(bus, PVBUS_KVREAD,
+	    "Guest/Waited", NULL, v, sizeof(v)) == EBUSY && v[0] == '\0');
+	close(q[1]);
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	CHECK("timeout: lock holder ends cleanly", WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0);
+	CHECK("timeout: the next read succeeds, error cleared", kv(bus,
+	    PVBUS_KVREAD, "Guest/Waited", NULL, v, sizeof(v)) == 0 &&
+	    strcmp(v, "yes") == 0 && pvbus_unit_store_error(u)[0] == '\0');
+	pvbus_close(bus);
+}
+
+/* A negative bound is refused; 0 is the default. */
+static void
+test_timeout_option(void)
+{
+	struct pvbus_options o = { .root = root, .cpuid_dump = dump,
+	    .store_timeout_ms = -1 };
+	struct pvbus *bus = NULL;
+
+	CHECK("timeout: negative is EINVAL", pvbus_open(&bus, &o) == EINVAL &&
+	    bus == NULL);
+}
+
 /* Writers in parallel with a daemon-like rewriter of another pool. */
 static void
 test_concurrency(void)
@@ -503,6 +575,8 @@ main(void)
 	test_corrupt(bus);
 	test_lock_wait(bus);
 	pvbus_close(bus);
+	test_lock_timeout();
+	test_timeout_option();
 	test_concurrency();
 	test_absent();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
