@@ -41,7 +41,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: pvbusd [-d] [-C dump] [-g group] [-m mode] [-r root]\n");
+	    "usage: pvbusd [-d] [-C dump] [-g group] [-m mode] [-r root] "
+	    "[-T timeout]\n");
 	exit(1);
 }
 
@@ -56,7 +57,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->mode = 0640;
 	o->gid = (gid_t)-1;
-	while ((ch = getopt(argc, argv, "C:dg:m:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "C:dg:m:r:T:")) != -1) {
 		switch (ch) {
 		case 'C':
 			o->bus.cpuid_dump = optarg;
@@ -89,6 +90,14 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			if (realpath(optarg, o->root) == NULL)
 				fatal("%s", optarg);
 			o->bus.root = o->root;
+			break;
+		case 'T':
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (*optarg < '1' || *optarg > '9' || *end != '\0' ||
+			    errno != 0 || n > INT_MAX)
+				fatalx("invalid timeout: %s", optarg);
+			o->bus.store_timeout_ms = (int)n;
 			break;
 		default:
 			usage();

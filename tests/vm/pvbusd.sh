@@ -16,7 +16,11 @@ dumps=$TOP/../shared/cpuid-dumps
 run "$B/pvbusd" -x
 expect "usage" 1 "" \
     "$(printf '%s\n%s' "$B/pvbusd: invalid option -- 'x'" \
-    "usage: pvbusd [-d] [-C dump] [-g group] [-m mode] [-r root]")"
+    "usage: pvbusd [-d] [-C dump] [-g group] [-m mode] [-r root] [-T timeout]")"
+run "$B/pvbusd" -d -T 0
+expect "timeout of 0" 1 "" "pvbusd: invalid timeout: 0"
+run "$B/pvbusd" -d -T 5s
+expect "timeout with a unit" 1 "" "pvbusd: invalid timeout: 5s"
 run "$B/pvbusd" -d -m 1777
 expect "mode out of range" 1 "" "pvbusd: invalid mode: 1777"
 run "$B/pvbusd" -d -m 64x
@@ -118,8 +122,10 @@ fi
 within 50 test -c /dev/cuse || { fail "cuse loads again" "no /dev/cuse"; exit 1; }
 finished no-cuse
 
-# Daemon mode: the starting process returns once the nodes exist.
-if pvbusd -m 0660 -g 42 -C "$dump" -r "$root" 2>/tmp/start.err; then
+# Daemon mode: the starting process returns once the nodes exist.  The
+# store timeout outlasts every check on a stuck store below.
+if pvbusd -m 0660 -g 42 -C "$dump" -r "$root" -T 600000 2>/tmp/start.err
+then
 	pass "daemon starts"
 else
 	fail "daemon starts" "exit $?: $(cat /tmp/start.err)"
@@ -179,8 +185,16 @@ locker=$!
 within 300 test -e /tmp/locked || fail "stuck store: lock held" "no /tmp/locked"
 hostctl -f /dev/pvbus1 Guest/hostctl >/tmp/stuck1.out 2>&1 &
 stuck1=$!
-# The read is in pvbusd's store call once the lock has a waiter.
-within 300 grep -q -- '->' /proc/locks ||
+# The read is in pvbusd's store call once pvbusd has the pool open: it
+# keeps trying the lock until the store timeout.
+pool_open() {
+	for p in $(pidof pvbusd); do
+		ls -l "/proc/$p/fd" 2>/dev/null | grep -q '/\.kvp_pool_1$' &&
+		    return 0
+	done
+	return 1
+}
+within 300 pool_open ||
     fail "stuck store: the read waits on the lock" "$(cat /proc/locks)"
 hostctl -f /dev/pvbus1 Guest/hostctl >/tmp/stuck2.out 2>&1 &
 stuck2=$!
