@@ -170,7 +170,8 @@ kvp_check_key(const char *key)
 {
 	long units;
 
-	if (key[0] == '\0' || strchr(key, '/') != NULL)
+	if (key[0] == '\0' || strchr(key, '/') != NULL ||
+	    !pv_listing_name_ok(key))
 		return (EINVAL);
 	if ((units = kvp_utf16_units(key)) < 0)
 		return (EINVAL);

@@ -107,7 +107,8 @@ long	kvp_utf16_units(const char *s);
 
 /*
  * Whether a key or value can go into a pool and reach the host: 0, EINVAL
- * (empty key, "/" in a key, not UTF-8), ENAMETOOLONG (key past the
+ * (empty key, "/" or a control character in a key, which the listing
+ * would show as other names; not UTF-8), ENAMETOOLONG (key past the
  * limits), E2BIG (value past the limits).
  */
 int	kvp_check_key(const char *key);

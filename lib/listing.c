@@ -31,3 +31,15 @@ pv_listing_add(struct pv_listing *l, const char *name, size_t len)
 	l->out[l->off] = '\0';
 	return (0);
 }
+
+int
+pv_listing_name_ok(const char *name)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)name; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f ||
+		    (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return (0);
+	return (1);
+}

@@ -25,4 +25,12 @@ int	pv_listing_init(struct pv_listing *, char *out, size_t outlen);
  */
 int	pv_listing_add(struct pv_listing *, const char *name, size_t len);
 
+/*
+ * Whether NAME can appear in a listing as itself: 1, or 0 when it holds a
+ * control character (C0, DEL, or C1 in UTF-8), a newline above all, which
+ * would show as names that do not exist.  Stores whose keys are listed
+ * refuse such keys on a write.
+ */
+int	pv_listing_name_ok(const char *name);
+
 #endif /* PV_LISTING_H */

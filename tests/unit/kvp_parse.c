@@ -146,6 +146,13 @@ test_limits(void)
 	CHECK("key empty", kvp_check_key("") == EINVAL);
 	CHECK("key slash", kvp_check_key("a/b") == EINVAL);
 	CHECK("key bad utf8", kvp_check_key("a\xff") == EINVAL);
+	CHECK("key newline", kvp_check_key("a\nb") == EINVAL);
+	CHECK("key carriage return", kvp_check_key("a\r") == EINVAL);
+	CHECK("key tab", kvp_check_key("\tb") == EINVAL);
+	CHECK("key escape", kvp_check_key("a\033[2J") == EINVAL);
+	CHECK("key DEL", kvp_check_key("a\x7f") == EINVAL);
+	CHECK("key C1 NEL", kvp_check_key("a\xc2\x85") == EINVAL);
+	CHECK("key U+00A0 is no control", kvp_check_key("a\xc2\xa0") == 0);
 	memset(buf, 'k', 254);
 	buf[254] = '\0';
 	CHECK("key 254 ok", kvp_check_key(buf) == 0);

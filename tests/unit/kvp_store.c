@@ -293,6 +293,14 @@ test_write(struct pvbus *bus)
 	    sizeof(v)) == EINVAL);
 	CHECK("write bad UTF-8", kv(bus, PVBUS_KVWRITE, "Guest/K\xff", "x", v,
 	    sizeof(v)) == EINVAL);
+	size1 = pool_size(1);
+	CHECK("write key with a newline", kv(bus, PVBUS_KVWRITE, "Guest/a\nb",
+	    "x", v, sizeof(v)) == EINVAL);
+	CHECK("write key with an escape", kv(bus, PVBUS_KVWRITE,
+	    "Guest/\033]0;x\007", "x", v, sizeof(v)) == EINVAL);
+	CHECK("control keys: nothing written", pool_size(1) == size1 &&
+	    kv(bus, PVBUS_KVREAD, "Guest/", NULL, v, sizeof(v)) == 0 &&
+	    strcmp(v, "K2\nK3") == 0);
 	memset(big, 'k', 6 + 255);
 	memcpy(big, "Guest/", 6);
 	big[6 + 255] = '\0';
