@@ -376,6 +376,12 @@ kvp_read(struct pv_unit *unit, enum kvp_pool pool, const char *key,
 		else if (strlcpy(value, rec.value, valuelen) >= valuelen)
 			error = ERANGE;
 	}
+	/* A pool can hold more names than one value: say so. */
+	if (error == ERANGE && key[0] == '\0')
+		snprintf(unit->store_error, sizeof(unit->store_error),
+		    "kvp: %s/: the names of the pool's %zu records do not fit "
+		    "%zu bytes", kvp_pool_name(pool),
+		    kvp_pool_nrecords(f.len), valuelen);
 	kvp_close(&f);
 	return (error);
 }

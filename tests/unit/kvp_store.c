@@ -478,6 +478,37 @@ test_lock_timeout(void)
 	pvbus_close(bus);
 }
 
+/*
+ * A listing larger than any value: ERANGE, and the store error says why
+ * (300 more names of 250 bytes, 75 KiB joined).
+ */
+static void
+test_list_too_big(void)
+{
+	static char v[PVBUS_KVOP_MAXSIZE];
+	char key[256], want[256];
+	struct pvbus *bus;
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		memset(key, 'k', 250);
+		snprintf(key + 240, sizeof(key) - 240, "%010d", i);
+		pool_append(3, key, "v");
+	}
+	bus = bus_open();
+	snprintf(want, sizeof(want), "kvp: Guest/Parameters/: the names of "
+	    "the pool's %d records do not fit %d bytes",
+	    (int)(pool_size(3) / RECSIZE), PVBUS_KVOP_MAXSIZE);
+	CHECK("big listing: ERANGE", kv(bus, PVBUS_KVREAD, "Guest/Parameters/",
+	    NULL, v, sizeof(v)) == ERANGE && v[0] == '\0');
+	CHECK_STR("big listing: the error says why",
+	    pvbus_unit_store_error(pvbus_unit(bus, 0)), want);
+	CHECK("big listing: a key still reads", kv(bus, PVBUS_KVREAD,
+	    "Guest/Parameters/HostName", NULL, v, sizeof(v)) == 0 &&
+	    pvbus_unit_store_error(pvbus_unit(bus, 0))[0] == '\0');
+	pvbus_close(bus);
+}
+
 /* A negative bound is refused; 0 is the default. */
 static void
 test_timeout_option(void)
@@ -585,6 +616,7 @@ main(void)
 	pvbus_close(bus);
 	test_lock_timeout();
 	test_timeout_option();
+	test_list_too_big();
 	test_concurrency();
 	test_absent();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
