@@ -48,12 +48,24 @@ typedef int (*fwcfg_readfn)(void *ctx, const struct pv_fwcfg_file *f,
 /*
  * The first N bytes of a file are in VALUE: its value is the text up to its
  * first NUL (QEMU's string= items have none).  A full buffer without a NUL
- * leaves no room for one: ERANGE.
+ * leaves no room for one: ERANGE.  A file that starts with a NUL, or holds
+ * a control character other than a tab, newline or carriage return before
+ * its first NUL, is binary (a table, a number, a ROM), which no string
+ * carries whole: EOPNOTSUPP rather than an empty or cut value.
  */
 static int
 fwcfg_terminate(char *value, size_t n, size_t valuelen)
 {
-	if (memchr(value, '\0', n) != NULL)
+	const unsigned char *p = (const unsigned char *)value;
+	size_t len = strnlen(value, n), i;
+
+	if (n > 0 && len == 0)
+		return (EOPNOTSUPP);
+	for (i = 0; i < len; i++)
+		if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' &&
+		    p[i] != '\r') || p[i] == 0x7f)
+			return (EOPNOTSUPP);
+	if (len < n)
 		return (0);
 	if (n >= valuelen) {
 		value[0] = '\0';

@@ -89,8 +89,11 @@ int	pv_fwcfg_probe(const struct pv_fwcfg_io *io, uint32_t *features);
 /*
  * Read KEY through IO as the store does: by DMA when DMA is non-zero (and
  * the data port when DMA turns out impossible), else through the data port.
- * Opens and closes IO.  Errors as pvbus_kvop(): EINVAL for a malformed key,
- * ENOENT, ERANGE (VALUE left empty), EIO for a malformed directory.
+ * Opens and closes IO.  A file's value is its text up to its first NUL.
+ * Errors as pvbus_kvop(): EINVAL for a malformed key, ENOENT, ERANGE (VALUE
+ * left empty), EIO for a malformed directory, EOPNOTSUPP for a binary file
+ * (one that starts with a NUL or holds control characters other than tab,
+ * newline and carriage return).
  */
 int	pv_fwcfg_io_kvread(const struct pv_fwcfg_io *io, int dma,
 	    const char *key, char *value, size_t valuelen);

@@ -64,13 +64,20 @@ fwcfg_kvop(struct pv_unit *unit, enum pvbus_kvop op, const char *key,
     char *value, size_t valuelen)
 {
 	const struct fwcfg_state *st = unit->store_state;
+	int error;
 
 	if (op != PVBUS_KVREAD)
 		return (EROFS);
 	if (st->ports)
-		return (pv_fwcfg_io_kvread(&pv_fwcfg_ports, st->dma, key,
-		    value, valuelen));
-	return (pv_fwcfg_sysfs_kvread(unit->plat, key, value, valuelen));
+		error = pv_fwcfg_io_kvread(&pv_fwcfg_ports, st->dma, key,
+		    value, valuelen);
+	else
+		error = pv_fwcfg_sysfs_kvread(unit->plat, key, value,
+		    valuelen);
+	if (error == EOPNOTSUPP)
+		snprintf(unit->store_error, sizeof(unit->store_error),
+		    "fw_cfg: %s: binary, not text", key);
+	return (error);
 }
 
 static void

@@ -176,6 +176,9 @@ model_init(struct model *m)
 	model_add(m, "opt/org.example/k", "v1", 2);
 	model_add(m, "opt/org.example/one", "x", 1);
 	model_add(m, "opt/org.example/nul", "ab\0cd", 5);
+	model_add(m, "etc/table", "\0\1\2\3", 4);
+	model_add(m, "etc/ctl", "a\033b", 3);
+	model_add(m, "etc/text", "a\tb\r\n", 5);
 	model_add(m, "opt/size/4k", big, 4096);
 	model_add(m, "opt/size/60k", big, 60 * 1024);
 	model_add(m, "opt/size/max", big, PVBUS_KVOP_MAXSIZE - 1);
@@ -213,6 +216,9 @@ static const struct {
 	{ "string", "opt/org.example/k", "v1", 0 },
 	{ "one byte", "opt/org.example/one", "x", 0 },
 	{ "up to a NUL", "opt/org.example/nul", "ab", 0 },
+	{ "binary", "etc/table", "", EOPNOTSUPP },
+	{ "control character", "etc/ctl", "", EOPNOTSUPP },
+	{ "tab and line ends are text", "etc/text", "a\tb\r\n", 0 },
 	{ "empty", "bootorder", "", 0 },
 	{ "list", "opt/org.example", "k\nnul\none", 0 },
 	{ "list slash", "opt/org.example/", "k\nnul\none", 0 },

@@ -234,6 +234,20 @@ make_tree(const char *root)
 		if (symlink(text, path) == -1)
 			goto bad;
 	}
+	/* A binary file, as QEMU's e820 table: it starts with NULs. */
+	snprintf(path, sizeof(path), "%s" FW "/by_key/80", root);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s" FW "/by_key/80/raw", root);
+	if (write_file(path, "\0\0\0\0\0\0\0\0\0\374\11\0", 12) == -1)
+		goto bad;
+	snprintf(path, sizeof(path), "%s" FW "/by_key/80/name", root);
+	if (write_file(path, "etc/e820\n", 9) == -1)
+		goto bad;
+	snprintf(path, sizeof(path), "%s" FW "/by_name/etc", root);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s" FW "/by_name/etc/e820", root);
+	if (symlink("../../by_key/80", path) == -1)
+		goto bad;
 	free(data);
 	return (0);
  bad:
@@ -269,6 +283,11 @@ check_sizes(void)
 			ok = out[j] == 'a' + (char)((j * 7 + i) % 26);
 		CHECK(name, ok);
 	}
+	error = rd(bus, "etc/e820", PVBUS_KVOP_MAXSIZE);
+	CHECK("binary file: EOPNOTSUPP", error == EOPNOTSUPP && out[0] == '\0');
+	CHECK_STR("binary file: the error says so",
+	    pvbus_unit_store_error(pvbus_unit(bus, 0)),
+	    "fw_cfg: etc/e820: binary, not text");
 	error = rd(bus, "opt/size/60k", 4096);
 	CHECK("size 60k in 4k", error == ERANGE && out[0] == '\0');
 	error = rd(bus, "opt/size/4k", 4096);
