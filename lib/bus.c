@@ -9,48 +9,10 @@
 #include <string.h>
 
 #include "pv.h"
+#include "hv/hv.h"
 #include "ident.h"
 
-/* Known interfaces; OpenBSD's six first, then the others. */
-static const struct pv_hv_ops *const pv_hv_types[] = {
-	&pv_hv_kvm,
-	&pv_hv_hyperv,
-	&pv_hv_vmware,
-	&pv_hv_xen,
-	&pv_hv_bhyve,
-	&pv_hv_openbsd,
-	&pv_hv_tcg,
-	&pv_hv_fex,
-};
-
-/* A printable signature nobody knows still makes a unit. */
-static const struct pv_hv_ops pv_hv_unknown = {
-	.name = "unknown",
-};
-
 #define CPUID_HV_PRESENT	(1u << 31)	/* leaf 1 ECX */
-#define NTYPES			(sizeof(pv_hv_types) / sizeof(pv_hv_types[0]))
-
-static const struct pv_hv_ops *
-pv_hv_lookup(const char *sig)
-{
-	const struct pv_hv_ops *hv;
-	size_t i, j;
-
-	for (i = 0; i < NTYPES + pv_hv_nothers; i++) {
-		hv = i < NTYPES ? pv_hv_types[i] : &pv_hv_others[i - NTYPES];
-		for (j = 0; j < 3 && hv->signatures[j] != NULL; j++)
-			if (memcmp(hv->signatures[j], sig, PV_SIGLEN) == 0)
-				return (hv);
-	}
-	return (NULL);
-}
-
-void
-pv_unit_cpuid(const struct pv_unit *unit, uint32_t offset, uint32_t r[4])
-{
-	pv_cpuid(unit->plat, unit->base + offset, 0, r);
-}
 
 /* The 12 signature bytes at BASE; EAX (the interface's max leaf) in *max. */
 static void
@@ -174,32 +136,26 @@ pv_identify(struct pvbus *bus)
 static void
 pv_attach(struct pv_unit *unit, unsigned int flags)
 {
-	const struct pv_store_ops *store;
-	size_t i;
+	const struct pv_store_ops *store = unit->hv->store;
+	int error;
 
 	if (unit->hv->probe != NULL && (flags & PVBUS_OPEN_NO_PROBE) == 0)
 		unit->hv->probe(unit);
 	if (unit->hv->devices != NULL && (flags & PVBUS_OPEN_NO_DEVICES) == 0)
 		unit->hv->devices(unit);
 	unit->store_access = PVBUS_STORE_NONE;
-	if (flags & PVBUS_OPEN_NO_STORES)
+	if (store == NULL || (flags & PVBUS_OPEN_NO_STORES))
 		return;
-	for (i = 0; i < 3 && (store = unit->hv->stores[i]) != NULL; i++) {
-		int error;
-
-		unit->store_access = PVBUS_STORE_RW;
-		unit->store_path[0] = '\0';
-		if ((error = store->attach(unit)) == 0) {
-			unit->store = store;
-			unit->store_error[0] = '\0';
-			return;
-		}
-		snprintf(unit->store_error, sizeof(unit->store_error),
-		    "%s: %s%s%s", store->name, unit->store_path,
-		    unit->store_path[0] != '\0' ? ": " : "", strerror(error));
-		unit->store_path[0] = '\0';
-		unit->store_state = NULL;
+	unit->store_access = PVBUS_STORE_RW;
+	if ((error = store->attach(unit)) == 0) {
+		unit->store = store;
+		return;
 	}
+	snprintf(unit->store_error, sizeof(unit->store_error),
+	    "%s: %s%s%s", store->name, unit->store_path,
+	    unit->store_path[0] != '\0' ? ": " : "", strerror(error));
+	unit->store_path[0] = '\0';
+	unit->store_state = NULL;
 	unit->store_access = PVBUS_STORE_NONE;
 }
 

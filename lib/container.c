@@ -79,8 +79,7 @@ translate(struct pvbus *bus, const char *name, const char *source)
 		return;
 	}
 	snprintf(why, sizeof(why), "%s", source);
-	for (i = 0; i < sizeof(container_names) / sizeof(container_names[0]);
-	    i++)
+	for (i = 0; i < nitems(container_names); i++)
 		if (strcmp(name, container_names[i]) == 0) {
 			verdict(bus, container_names[i], why);
 			return;

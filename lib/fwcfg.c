@@ -284,7 +284,7 @@ fwcfg_dma_read(uint16_t key, void *buf, size_t len)
 	pgsz = (size_t)sysconf(_SC_PAGESIZE);
 	/* The access structure's page, then the data pages. */
 	npages = 1 + (len + pgsz - 1) / pgsz;
-	if (npages > sizeof(phys) / sizeof(phys[0]))
+	if (npages > nitems(phys))
 		return (E2BIG);
 	mem = mmap(NULL, npages * pgsz, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -489,8 +489,8 @@ sysfs_read_file(void *ctx, const struct pv_fwcfg_file *f, char *value,
 
 	snprintf(path, sizeof(path), PV_FWCFG_SYSFS "/by_key/%u/raw",
 	    (unsigned int)f->select);
-	if ((fd = pv_open(plat, path, O_RDONLY, 0)) == -1)
-		return (errno);
+	if ((error = pv_open(plat, path, O_RDONLY, 0, &fd)) != 0)
+		return (error);
 	error = sysfs_read_fd(fd, value, valuelen);
 	close(fd);
 	return (error);
@@ -507,9 +507,10 @@ sysfs_files(const struct pv_platform *plat, struct pv_fwcfg_file **filesp,
 	unsigned long sel;
 	size_t n = 0, cap = 0;
 	DIR *d;
+	int error;
 
-	if ((d = pv_opendir(plat, PV_FWCFG_SYSFS "/by_key")) == NULL)
-		return (errno);
+	if ((error = pv_opendir(plat, PV_FWCFG_SYSFS "/by_key", &d)) != 0)
+		return (error);
 	while ((de = readdir(d)) != NULL) {
 		errno = 0;
 		sel = strtoul(de->d_name, &end, 10);
@@ -558,9 +559,10 @@ pv_fwcfg_sysfs_kvread(const struct pv_platform *plat, const char *key,
 		if (snprintf(path, sizeof(path), PV_FWCFG_SYSFS "/by_name/%s/raw",
 		    name) >= (int)sizeof(path))
 			return (ENOENT);
-		fd = pv_open(plat, path, O_RDONLY, 0);
-		if (fd == -1 && errno != ENOENT && errno != ENOTDIR)
-			return (errno);
+		if ((error = pv_open(plat, path, O_RDONLY, 0, &fd)) != 0)
+			fd = -1;
+		if (fd == -1 && error != ENOENT && error != ENOTDIR)
+			return (error);
 		/* A file named "raw" below the key opens as a directory. */
 		if (fd != -1 &&
 		    (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))) {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hv/hv.h"
 #include "ident.h"
 
 #define CPUID_HV_PRESENT	(1u << 31)
@@ -82,8 +83,6 @@ static const char *const dmi_files[] = {
 	"/sys/class/dmi/id/product_version",
 };
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-
 static int
 is_known(const struct pv_unit *u)
 {
@@ -96,7 +95,7 @@ unit_vm_name(const struct pv_unit *u)
 {
 	size_t i;
 
-	for (i = 0; i < NELEM(vm_names); i++)
+	for (i = 0; i < nitems(vm_names); i++)
 		if (memcmp(vm_names[i].sig, u->signature, PV_SIGLEN) == 0)
 			return (vm_names[i].name);
 	return (NULL);
@@ -270,12 +269,12 @@ dmi_vm(struct pvbus *bus)
 	const char *name = "none";
 	size_t i, j;
 
-	for (i = 0; i < NELEM(dmi_files) && strcmp(name, "none") == 0; i++) {
+	for (i = 0; i < nitems(dmi_files) && strcmp(name, "none") == 0; i++) {
 		if (pv_read_text(&bus->plat, dmi_files[i], buf,
 		    sizeof(buf)) != 0)
 			continue;
 		buf[strcspn(buf, "\n")] = '\0';
-		for (j = 0; j < NELEM(dmi_vendors); j++)
+		for (j = 0; j < nitems(dmi_vendors); j++)
 			if (strncmp(buf, dmi_vendors[j].prefix,
 			    strlen(dmi_vendors[j].prefix)) == 0) {
 				name = dmi_vendors[j].name;

@@ -1,7 +1,8 @@
 /*
- * The platform layer: the only code of the library that executes CPUID or
- * touches the file system.  A root prefix lets the library read a saved tree
- * of another machine; a CPUID dump replaces the instruction.
+ * The platform layer: the code of the library that executes CPUID, opens
+ * files and reads the environment (lib/pv.h says what else may).  A root
+ * prefix lets the library read a saved tree of another machine; a CPUID dump
+ * replaces the instruction.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -23,7 +24,6 @@ pv_platform_init(struct pv_platform *plat, const char *root,
     const char *cpuid_dump)
 {
 	char *text;
-	ssize_t n;
 	size_t len = 0;
 	int fd, error;
 
@@ -55,16 +55,7 @@ pv_platform_init(struct pv_platform *plat, const char *root,
 		close(fd);
 		return (ENOMEM);
 	}
-	len = 0;
-	while ((n = read(fd, text + len, PV_DUMP_MAXSIZE - len)) != 0) {
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		len += n;
-	}
-	error = n == -1 ? errno : 0;
+	error = pv_read_full(fd, text, PV_DUMP_MAXSIZE, &len);
 	close(fd);
 	if (error == 0 && len == PV_DUMP_MAXSIZE)
 		error = EFBIG;
@@ -205,43 +196,44 @@ pv_path(const struct pv_platform *plat, const char *path, char *buf,
 
 int
 pv_open(const struct pv_platform *plat, const char *path, int flags,
-    mode_t mode)
+    mode_t mode, int *fdp)
 {
 	char buf[PATH_MAX];
 	int error;
 
-	if ((error = pv_path(plat, path, buf, sizeof(buf))) != 0) {
-		errno = error;
-		return (-1);
-	}
-	return (open(buf, flags | O_CLOEXEC, mode));
+	if ((error = pv_path(plat, path, buf, sizeof(buf))) != 0)
+		return (error);
+	if ((*fdp = open(buf, flags | O_CLOEXEC, mode)) == -1)
+		return (errno);
+	return (0);
 }
 
-DIR *
-pv_opendir(const struct pv_platform *plat, const char *path)
+int
+pv_opendir(const struct pv_platform *plat, const char *path, DIR **dirp)
 {
 	char buf[PATH_MAX];
 	int error;
 
-	if ((error = pv_path(plat, path, buf, sizeof(buf))) != 0) {
-		errno = error;
-		return (NULL);
-	}
-	return (opendir(buf));
+	if ((error = pv_path(plat, path, buf, sizeof(buf))) != 0)
+		return (error);
+	if ((*dirp = opendir(buf)) == NULL)
+		return (errno);
+	return (0);
 }
 
 int
 pv_scandir(const struct pv_platform *plat, const char *path,
-    struct dirent ***names)
+    struct dirent ***names, size_t *np)
 {
 	char buf[PATH_MAX];
-	int error;
+	int error, n;
 
-	if ((error = pv_path(plat, path, buf, sizeof(buf))) != 0) {
-		errno = error;
-		return (-1);
-	}
-	return (scandir(buf, names, NULL, versionsort));
+	if ((error = pv_path(plat, path, buf, sizeof(buf))) != 0)
+		return (error);
+	if ((n = scandir(buf, names, NULL, versionsort)) == -1)
+		return (errno);
+	*np = n;
+	return (0);
 }
 
 int
@@ -278,30 +270,41 @@ int
 pv_read_text(const struct pv_platform *plat, const char *path, char *buf,
     size_t len)
 {
-	ssize_t n;
-	size_t off = 0;
-	int fd, error = 0;
+	size_t off;
+	int fd, error;
 
 	if (len == 0)
 		return (EINVAL);
-	if ((fd = pv_open(plat, path, O_RDONLY, 0)) == -1)
-		return (errno);
-	while (off < len - 1 &&
-	    (n = read(fd, buf + off, len - 1 - off)) != 0) {
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			error = errno;
-			break;
-		}
-		off += n;
-	}
+	if ((error = pv_open(plat, path, O_RDONLY, 0, &fd)) != 0)
+		return (error);
+	error = pv_read_full(fd, buf, len - 1, &off);
 	close(fd);
 	if (error != 0)
 		return (error);
 	buf[off] = '\0';
 	while (off > 0 && (buf[off - 1] == '\n' || buf[off - 1] == '\0'))
 		buf[--off] = '\0';
+	return (0);
+}
+
+/*
+ * The library reads the environment here only, so that what it honours is
+ * visible in one place: XENSTORED_PATH (lib/store/xenstore.c).
+ */
+int
+pv_getenv(const char *name, char *buf, size_t len)
+{
+	const char *v;
+
+	if (len == 0)
+		return (ENAMETOOLONG);
+	buf[0] = '\0';
+	if ((v = getenv(name)) == NULL)
+		return (ENOENT);
+	if (strlcpy(buf, v, len) >= len) {
+		buf[0] = '\0';
+		return (ENAMETOOLONG);
+	}
 	return (0);
 }
 
@@ -340,35 +343,35 @@ pv_readlink_base(const struct pv_platform *plat, const char *path, char *buf,
 }
 
 int
-pv_open_stream(const char *path, int *is_socket)
+pv_open_stream(const char *path, int *fdp, int *is_socket)
 {
 	struct sockaddr_un sun;
 	struct stat st;
 	int fd, error;
 
 	if (stat(path, &st) == -1)
-		return (-1);
+		return (errno);
 	if (!S_ISSOCK(st.st_mode)) {
+		if ((*fdp = open(path, O_RDWR | O_CLOEXEC)) == -1)
+			return (errno);
 		*is_socket = 0;
-		return (open(path, O_RDWR | O_CLOEXEC));
+		return (0);
 	}
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
-		return (-1);
-	}
+	    sizeof(sun.sun_path))
+		return (ENAMETOOLONG);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return (-1);
+		return (errno);
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		error = errno;
 		close(fd);
-		errno = error;
-		return (-1);
+		return (error);
 	}
+	*fdp = fd;
 	*is_socket = 1;
-	return (fd);
+	return (0);
 }
 
 int
@@ -380,8 +383,8 @@ pv_read_at(const struct pv_platform *plat, const char *path, off_t off,
 	int fd, error = 0;
 
 	*got = 0;
-	if ((fd = pv_open(plat, path, O_RDONLY, 0)) == -1)
-		return (errno);
+	if ((error = pv_open(plat, path, O_RDONLY, 0, &fd)) != 0)
+		return (error);
 	while (done < len) {
 		n = pread(fd, (char *)buf + done, len - done, off + done);
 		if (n == -1) {

@@ -1,6 +1,6 @@
 /*
  * libpvbus internals: the unit, the hypervisor and store ops tables, and the
- * platform layer through which every access to hardware or files goes.
+ * platform layer through which the library reaches the machine.
  */
 #ifndef PV_H
 #define PV_H
@@ -20,9 +20,24 @@
 #define PV_CPUID_STEP		0x100u
 #define PV_MAXUNITS		16
 
+/* The number of elements of an array (not of a pointer). */
+#ifndef nitems
+#define nitems(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
+
 /*
- * The platform: the CPUID source and the file-system root.  It is the only
- * part of the library that executes CPUID or touches files.
+ * The platform: the CPUID source, the file-system root and the environment.
+ * It alone executes CPUID, turns a path into a descriptor or a directory
+ * listing, and reads the environment; the rest of the library does its I/O
+ * on the descriptors it hands out, and lib/arch/ holds the port
+ * instructions.  Two exceptions, each explained where it stands: the fw_cfg
+ * DMA path reads the process's own /proc/self/pagemap (never under a root),
+ * and the VMware probe runs the backdoor in a child process
+ * (lib/vmware_rpc.c).
+ *
+ * Every helper here that can fail returns 0 or an errno value, as the public
+ * functions do; what it makes (a descriptor, a directory) comes back through
+ * a pointer.
  */
 struct pv_cpuid_leaf {
 	uint32_t	leaf, subleaf;
@@ -50,27 +65,41 @@ int	pv_cpuid_is_live(const struct pv_platform *);
 /* PATH (absolute) under the root into buf; 0 or ENAMETOOLONG. */
 int	pv_path(const struct pv_platform *, const char *path, char *buf,
 	    size_t len);
+/* Open PATH under the root (O_CLOEXEC added) into *fdp; 0 or errno. */
 int	pv_open(const struct pv_platform *, const char *path, int flags,
-	    mode_t mode);
-DIR	*pv_opendir(const struct pv_platform *, const char *path);
-/* The entries of a directory in version order, as scandir(3); -1 and errno. */
-int	pv_scandir(const struct pv_platform *, const char *path,
-	    struct dirent ***names);
-int	pv_access(const struct pv_platform *, const char *path, int mode);
+	    mode_t mode, int *fdp);
+/* Open the directory PATH under the root into *dirp; 0 or errno. */
+int	pv_opendir(const struct pv_platform *, const char *path, DIR **dirp);
 /*
- * Read from FD until LEN bytes or the end of the file, again after EINTR
- * and short reads; *GOT says how many came.  0 or the errno of read(2).
+ * The entries of a directory under the root in version order, as
+ * scandir(3): *names (each entry and the array for free(3)) and *n; 0 or
+ * errno.
  */
-int	pv_read_full(int fd, void *buf, size_t len, size_t *got);
+int	pv_scandir(const struct pv_platform *, const char *path,
+	    struct dirent ***names, size_t *n);
+/* access(2) of PATH under the root; 0 or errno. */
+int	pv_access(const struct pv_platform *, const char *path, int mode);
 /* Read a small text file whole; trailing newlines stripped.  0 or errno. */
 int	pv_read_text(const struct pv_platform *, const char *path, char *buf,
 	    size_t len);
 /*
+ * Read from FD until LEN bytes are in BUF or the file ends, through signals
+ * (EINTR); *got says how many came.  0 or the errno of the failed read(2),
+ * with *got the bytes read before it.
+ */
+int	pv_read_full(int fd, void *buf, size_t len, size_t *got);
+/*
+ * The value of the environment variable NAME into BUF: 0, ENOENT when it is
+ * not set, ENAMETOOLONG when it does not fit; BUF is "" on an error.
+ */
+int	pv_getenv(const char *name, char *buf, size_t len);
+/*
  * A byte stream to PATH, used as given (callers put it under the root with
  * pv_path): a connection if PATH is a Unix socket, else the file (a device)
- * opened read-write; *is_socket tells which.  A descriptor, or -1 and errno.
+ * opened read-write; *is_socket tells which.  0 with the descriptor in *fdp,
+ * or errno.
  */
-int	pv_open_stream(const char *path, int *is_socket);
+int	pv_open_stream(const char *path, int *fdp, int *is_socket);
 /* A symlink's target as stored; 0 or errno. */
 int	pv_readlink(const struct pv_platform *, const char *path, char *buf,
 	    size_t len);
@@ -119,8 +148,8 @@ struct pv_hv_ops {
 	void		(*probe)(struct pv_unit *);
 	/* Add the paravirtual devices the guest has; optional. */
 	void		(*devices)(struct pv_unit *);
-	/* Stores to try in order; the first that attaches is the unit's. */
-	const struct pv_store_ops *stores[3];
+	/* The interface's information store, or NULL. */
+	const struct pv_store_ops *store;
 };
 
 struct pv_unit {
@@ -154,9 +183,6 @@ struct pvbus {
 	struct pv_ident		*ident;		/* lib/ident.h */
 };
 
-/* CPUID at the unit's base + offset. */
-void	pv_unit_cpuid(const struct pv_unit *, uint32_t offset, uint32_t r[4]);
-
 /* Attributes and devices; each returns 0 or ENOMEM. */
 int	pv_attr_string(struct pv_unit *, const char *name, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
@@ -188,19 +214,12 @@ struct pv_pci_id {
 };
 void	pv_sysfs_pci(struct pv_unit *, const struct pv_pci_id *ids, size_t n);
 
-/* KVM's feature leaf and devices, shared with interfaces that copy it. */
-void	pv_kvm_features(struct pv_unit *);
-int	pv_kvm_pvclock_stable(const struct pv_unit *);
-void	pv_kvm_devices(struct pv_unit *);
-/* QEMU's guests (KVM, TCG): KVM's devices and QEMU's vmport. */
-void	pv_qemu_devices(struct pv_unit *);
-/* Raw registers of the non-zero leaves base + first .. base + last. */
-void	pv_raw_leaves(struct pv_unit *, uint32_t first, uint32_t last);
-
-/* Hypervisor interfaces (lib/hv/). */
-extern const struct pv_hv_ops pv_hv_kvm, pv_hv_hyperv, pv_hv_vmware,
-	    pv_hv_xen, pv_hv_bhyve, pv_hv_openbsd, pv_hv_tcg, pv_hv_fex,
-	    pv_hv_others[];
-extern const size_t pv_hv_nothers;
+/*
+ * The hypervisor table (lib/hv/table.c): the interface whose signature is
+ * SIG (PV_SIGLEN bytes), or NULL.  pv_hv_unknown is the type of a unit whose
+ * printable signature nobody knows.
+ */
+const struct pv_hv_ops *pv_hv_lookup(const char *sig);
+extern const struct pv_hv_ops pv_hv_unknown;
 
 #endif /* PV_H */

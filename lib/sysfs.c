@@ -78,10 +78,10 @@ pv_sysfs_foreach(struct pv_unit *unit, const char *bus, pv_sysfs_fn fn,
 {
 	struct dirent **ents;
 	char path[PATH_MAX];
-	int i, n;
+	size_t i, n;
 
 	/* In name order, so that the tree reads the same each time. */
-	if ((n = pv_scandir(unit->plat, bus, &ents)) < 0)
+	if (pv_scandir(unit->plat, bus, &ents, &n) != 0)
 		return;
 	for (i = 0; i < n; i++) {
 		if (ents[i]->d_name[0] != '.' &&
@@ -115,7 +115,7 @@ virtio_one(struct pv_unit *unit, const char *dir, const char *entry,
 	(void)arg;
 	if (pv_sysfs_hex(unit->plat, dir, "device", &id) != 0)
 		return;
-	if (id < sizeof(virtio_names) / sizeof(virtio_names[0]) &&
+	if (id < nitems(virtio_names) &&
 	    virtio_names[id] != NULL)
 		name = virtio_names[id];
 	else {

@@ -81,7 +81,7 @@ pv_vmw_probe_child(int fd)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&set);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+	for (i = 0; i < nitems(sigs); i++) {
 		sigaction(sigs[i], &sa, NULL);
 		sigaddset(&set, sigs[i]);
 	}
@@ -158,7 +158,7 @@ pv_vmw_open(const struct pv_vmw_transport *t, uint32_t proto,
 	memset(chan, 0, sizeof(*chan));
 	chan->t = t;
 	/* Hosts without cookies refuse the flag: ask again without. */
-	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+	for (i = 0; i < nitems(flags); i++) {
 		if ((pv_vmw_msg(chan, PV_VMW_MSG_OPEN, proto | flags[i], &r) &
 		    PV_VMW_ST_SUCCESS) == 0)
 			continue;
@@ -393,7 +393,7 @@ pv_vmw_rpci_result(const char *reply, size_t len, const char **text,
 	}
 	if (reply[0] == '1')
 		return (0);
-	for (i = 0; i < sizeof(pv_vmw_refusals) / sizeof(pv_vmw_refusals[0]);
+	for (i = 0; i < nitems(pv_vmw_refusals);
 	    i++) {
 		rlen = strlen(pv_vmw_refusals[i].reason);
 		if (*textlen == rlen &&

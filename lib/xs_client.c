@@ -19,10 +19,10 @@
 static int
 xs_connect_path(struct xs_conn *c, const char *path)
 {
-	int fd;
+	int fd, error;
 
-	if ((fd = pv_open_stream(path, &c->is_socket)) == -1)
-		return (errno);
+	if ((error = pv_open_stream(path, &fd, &c->is_socket)) != 0)
+		return (error);
 	c->fd = fd;
 	if (strlcpy(c->path, path, sizeof(c->path)) >= sizeof(c->path))
 		c->path[0] = '\0';
@@ -48,7 +48,7 @@ xs_conn_open(struct xs_conn *c, const struct pv_platform *plat,
 	/* As libxenstore: a set $XENSTORED_PATH is the only place to look. */
 	if (env_path != NULL && env_path[0] != '\0')
 		return (xs_connect_path(c, env_path));
-	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+	for (i = 0; i < nitems(defaults); i++) {
 		error = pv_path(plat, defaults[i], full, sizeof(full));
 		if (error == 0)
 			error = xs_connect_path(c, full);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "listing.h"
+#include "pv.h"
 #include "xs_wire.h"
 
 /* The protocol's error table, in Xen's order; EINVAL first on purpose. */
@@ -30,8 +31,6 @@ static const struct {
 	{ E2BIG,	"E2BIG" },
 	{ EPERM,	"EPERM" },
 };
-
-#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
 static const char *const xs_type_names[XS_TYPE_COUNT] = {
 	[XS_CONTROL] = "CONTROL",
@@ -96,7 +95,7 @@ xs_error_errno(const char *payload, size_t len)
 	n = strlen(payload);
 	if (n + 1 != len)
 		return (EIO);
-	for (i = 0; i < NITEMS(xs_errors); i++)
+	for (i = 0; i < nitems(xs_errors); i++)
 		if (strcmp(payload, xs_errors[i].name) == 0)
 			return (xs_errors[i].error);
 	return (EIO);
@@ -107,7 +106,7 @@ xs_error_string(int error)
 {
 	size_t i;
 
-	for (i = 0; i < NITEMS(xs_errors); i++)
+	for (i = 0; i < nitems(xs_errors); i++)
 		if (xs_errors[i].error == error)
 			return (xs_errors[i].name);
 	return (xs_errors[0].name);

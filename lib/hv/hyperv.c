@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "pv.h"
+#include "hv/hv.h"
 #include "store/stores.h"
 
 #define HV_INTERFACE_HV1	0x31237648	/* "Hv#1" */
@@ -60,8 +60,6 @@ static const char *const hv_recommendations[] = {
 	[17] = "direct_local_flush_entire", [18] = "no_nonarch_core_sharing",
 };
 
-#define NBITS(a)	(sizeof(a) / sizeof((a)[0]))
-
 static void
 hyperv_probe(struct pv_unit *unit)
 {
@@ -90,14 +88,14 @@ hyperv_probe(struct pv_unit *unit)
 		pv_unit_cpuid(unit, 3, r);
 		pv_attr_flags(unit, "privileges",
 		    (uint64_t)r[1] << 32 | r[0], hv_privileges,
-		    NBITS(hv_privileges));
+		    nitems(hv_privileges));
 		pv_attr_flags(unit, "features", r[3], hv_features,
-		    NBITS(hv_features));
+		    nitems(hv_features));
 	}
 	if (unit->maxleaf >= unit->base + 4) {
 		pv_unit_cpuid(unit, 4, r);
 		pv_attr_flags(unit, "recommendations", r[0],
-		    hv_recommendations, NBITS(hv_recommendations));
+		    hv_recommendations, nitems(hv_recommendations));
 		pv_attr_number(unit, "spinlock_retries", r[1]);
 	}
 	if (unit->maxleaf >= unit->base + 5) {
@@ -148,7 +146,7 @@ vmbus_one(struct pv_unit *unit, const char *dir, const char *entry,
 		return;
 	g = guid + (guid[0] == '{');
 	g[strcspn(g, "}")] = '\0';
-	for (i = 0; i < sizeof(vmbus_classes) / sizeof(vmbus_classes[0]); i++)
+	for (i = 0; i < nitems(vmbus_classes); i++)
 		if (strcasecmp(vmbus_classes[i].guid, g) == 0) {
 			name = vmbus_classes[i].name;
 			break;
@@ -168,5 +166,5 @@ const struct pv_hv_ops pv_hv_hyperv = {
 	.signatures = { "Microsoft Hv", "Linux KVM Hv" },
 	.probe = hyperv_probe,
 	.devices = hyperv_devices,
-	.stores = { &pv_store_kvp },
+	.store = &pv_store_kvp,
 };

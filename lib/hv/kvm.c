@@ -2,7 +2,7 @@
  * KVM: feature and hint bits at base + 1, virtio devices, pvclock, and
  * QEMU's vmport.
  */
-#include "pv.h"
+#include "hv/hv.h"
 #include "arch/ioport.h"
 #include "fwcfg.h"
 #include "store/stores.h"
@@ -43,9 +43,9 @@ pv_kvm_features(struct pv_unit *unit)
 		return;
 	pv_unit_cpuid(unit, 1, r);
 	pv_attr_flags(unit, "features", r[0], kvm_features,
-	    sizeof(kvm_features) / sizeof(kvm_features[0]));
+	    nitems(kvm_features));
 	pv_attr_flags(unit, "hints", r[3], kvm_hints,
-	    sizeof(kvm_hints) / sizeof(kvm_hints[0]));
+	    nitems(kvm_hints));
 }
 
 /* OpenBSD attaches pvclock only with CLOCKSOURCE2 and the stable bit. */
@@ -103,5 +103,5 @@ const struct pv_hv_ops pv_hv_kvm = {
 	.signatures = { "KVMKVMKVM\0\0\0" },
 	.probe = pv_kvm_features,
 	.devices = pv_qemu_devices,
-	.stores = { &pv_store_fwcfg },
+	.store = &pv_store_fwcfg,
 };

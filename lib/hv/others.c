@@ -3,7 +3,7 @@
  * other signatures found in the wild.  Their capabilities are shown as raw
  * registers, except where an interface copies KVM's feature leaf.
  */
-#include "pv.h"
+#include "hv/hv.h"
 #include "store/stores.h"
 
 static void
@@ -33,7 +33,7 @@ const struct pv_hv_ops pv_hv_tcg = {
 	.signatures = { "TCGTCGTCGTCG" },
 	.probe = others_probe,
 	.devices = pv_qemu_devices,
-	.stores = { &pv_store_fwcfg },
+	.store = &pv_store_fwcfg,
 };
 
 /*
@@ -47,35 +47,86 @@ const struct pv_hv_ops pv_hv_fex = {
 	.probe = others_probe,
 };
 
-const struct pv_hv_ops pv_hv_others[] = {
-	{ .name = "ACRN", .signatures = { "ACRNACRNACRN" },
-	  .probe = others_probe, .devices = pv_sysfs_virtio },
-	{ .name = "QNX", .signatures = { "QNXQVMBSQG\0\0" },
-	  .probe = others_probe, .devices = pv_sysfs_virtio },
-	{ .name = "SRE", .signatures = { "SRESRESRESRE" },
-	  .probe = others_probe },
-	{ .name = "Apple", .signatures = { "Apple VZ\0\0\0\0" },
-	  .probe = others_probe, .devices = pv_sysfs_virtio },
-	{ .name = "kvmtool", .signatures = { "LKVMLKVMLKVM" },
-	  .probe = others_probe, .devices = pv_sysfs_virtio },
-	{ .name = "VirtualBox", .signatures = { "VBoxVBoxVBox" },
-	  .probe = others_probe },
-	/* Parallels also answers byte-swapped (virt-what, virt-what.in). */
-	{ .name = "Parallels",
-	  .signatures = { " prl hyperv ", " lrpepyh  vr" },
-	  .probe = others_probe },
-	{ .name = "Jailhouse", .signatures = { "Jailhouse\0\0\0" },
-	  .probe = others_probe },
-	{ .name = "NVMM", .signatures = { "___ NVMM ___" },
-	  .probe = others_probe },
-	{ .name = "HAXM", .signatures = { "HAXMHAXMHAXM" },
-	  .probe = others_probe },
-	{ .name = "Unisys", .signatures = { "UnisysSpar64" },
-	  .probe = others_probe },
-	{ .name = "EVMM", .signatures = { "EVMMEVMMEVMM" },
-	  .probe = others_probe },
-	{ .name = "TDX", .signatures = { "IntelTDX    " },
-	  .probe = others_probe },
+/* The others: their raw leaves, and virtio devices where they have them. */
+const struct pv_hv_ops pv_hv_acrn = {
+	.name = "ACRN",
+	.signatures = { "ACRNACRNACRN" },
+	.probe = others_probe,
+	.devices = pv_sysfs_virtio,
 };
 
-const size_t pv_hv_nothers = sizeof(pv_hv_others) / sizeof(pv_hv_others[0]);
+const struct pv_hv_ops pv_hv_qnx = {
+	.name = "QNX",
+	.signatures = { "QNXQVMBSQG\0\0" },
+	.probe = others_probe,
+	.devices = pv_sysfs_virtio,
+};
+
+const struct pv_hv_ops pv_hv_sre = {
+	.name = "SRE",
+	.signatures = { "SRESRESRESRE" },
+	.probe = others_probe,
+};
+
+const struct pv_hv_ops pv_hv_apple = {
+	.name = "Apple",
+	.signatures = { "Apple VZ\0\0\0\0" },
+	.probe = others_probe,
+	.devices = pv_sysfs_virtio,
+};
+
+const struct pv_hv_ops pv_hv_kvmtool = {
+	.name = "kvmtool",
+	.signatures = { "LKVMLKVMLKVM" },
+	.probe = others_probe,
+	.devices = pv_sysfs_virtio,
+};
+
+const struct pv_hv_ops pv_hv_virtualbox = {
+	.name = "VirtualBox",
+	.signatures = { "VBoxVBoxVBox" },
+	.probe = others_probe,
+};
+
+/* Parallels also answers byte-swapped (virt-what, virt-what.in). */
+const struct pv_hv_ops pv_hv_parallels = {
+	.name = "Parallels",
+	.signatures = { " prl hyperv ", " lrpepyh  vr" },
+	.probe = others_probe,
+};
+
+const struct pv_hv_ops pv_hv_jailhouse = {
+	.name = "Jailhouse",
+	.signatures = { "Jailhouse\0\0\0" },
+	.probe = others_probe,
+};
+
+const struct pv_hv_ops pv_hv_nvmm = {
+	.name = "NVMM",
+	.signatures = { "___ NVMM ___" },
+	.probe = others_probe,
+};
+
+const struct pv_hv_ops pv_hv_haxm = {
+	.name = "HAXM",
+	.signatures = { "HAXMHAXMHAXM" },
+	.probe = others_probe,
+};
+
+const struct pv_hv_ops pv_hv_unisys = {
+	.name = "Unisys",
+	.signatures = { "UnisysSpar64" },
+	.probe = others_probe,
+};
+
+const struct pv_hv_ops pv_hv_evmm = {
+	.name = "EVMM",
+	.signatures = { "EVMMEVMMEVMM" },
+	.probe = others_probe,
+};
+
+const struct pv_hv_ops pv_hv_tdx = {
+	.name = "TDX",
+	.signatures = { "IntelTDX    " },
+	.probe = others_probe,
+};

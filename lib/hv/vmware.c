@@ -2,7 +2,7 @@
  * VMware: the timing leaf (base + 0x10) with TSC and bus frequencies and the
  * hypercall flavour, and VMware's PCI devices.
  */
-#include "pv.h"
+#include "hv/hv.h"
 #include "store/stores.h"
 
 #define VMWARE_LEAF_TIMING	0x10
@@ -42,7 +42,7 @@ static const struct pv_pci_id vmware_pci[] = {
 static void
 vmware_devices(struct pv_unit *unit)
 {
-	pv_sysfs_pci(unit, vmware_pci, sizeof(vmware_pci) / sizeof(vmware_pci[0]));
+	pv_sysfs_pci(unit, vmware_pci, nitems(vmware_pci));
 	/* The balloon talks through the backdoor, not PCI: its module tells. */
 	if (pv_access(unit->plat, "/sys/module/vmw_balloon", 0) == 0)
 		pv_device_add(unit, "balloon", "vmw_balloon", NULL,
@@ -55,5 +55,5 @@ const struct pv_hv_ops pv_hv_vmware = {
 	.probe = vmware_probe,
 	.devices = vmware_devices,
 	/* Attaches when GETVERSION answers; adds backdoor_version, product_type. */
-	.stores = { &pv_store_guestinfo },
+	.store = &pv_store_guestinfo,
 };

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pv.h"
+#include "hv/hv.h"
 #include "store/stores.h"
 
 static const char *const xen_hvm_features[] = {
@@ -42,7 +42,7 @@ xen_probe(struct pv_unit *unit)
 	if (unit->maxleaf >= unit->base + 4) {
 		pv_unit_cpuid(unit, 4, r);
 		pv_attr_flags(unit, "hvm_features", r[0], xen_hvm_features,
-		    sizeof(xen_hvm_features) / sizeof(xen_hvm_features[0]));
+		    nitems(xen_hvm_features));
 		if (r[0] & XEN_HVM_VCPU_ID_PRESENT)
 			pv_attr_number(unit, "vcpu_id", r[1]);
 		if (r[0] & XEN_HVM_DOMID_PRESENT)
@@ -82,5 +82,5 @@ const struct pv_hv_ops pv_hv_xen = {
 	.signatures = { "XenVMMXenVMM" },
 	.probe = xen_probe,
 	.devices = xen_devices,
-	.stores = { &pv_store_xenstore },
+	.store = &pv_store_xenstore,
 };

@@ -148,7 +148,7 @@ pv_guestinfo_attach(struct pv_unit *unit)
 	unit->store_state = gi;
 	unit->store_access = PVBUS_STORE_RW;
 	(void)pv_attr_number(unit, "backdoor_version", version);
-	if (type < sizeof(pv_guestinfo_types) / sizeof(pv_guestinfo_types[0]))
+	if (type < nitems(pv_guestinfo_types))
 		(void)pv_attr_string(unit, "product_type", "%s (%u)",
 		    pv_guestinfo_types[type], type);
 	else

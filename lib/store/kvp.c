@@ -131,15 +131,17 @@ kvp_open(struct pv_unit *unit, enum kvp_pool pool, int create,
 	f->len = 0;
 	if ((error = kvp_pool_path(unit, pool, path, sizeof(path))) != 0)
 		return (error);
-	f->fd = pv_open(unit->plat, path, O_RDWR | (create ? O_CREAT : 0),
-	    0644);
-	if (f->fd == -1 && !create && (errno == EACCES || errno == EROFS ||
-	    errno == EPERM)) {
-		f->fd = pv_open(unit->plat, path, O_RDONLY, 0);
+	error = pv_open(unit->plat, path, O_RDWR | (create ? O_CREAT : 0),
+	    0644, &f->fd);
+	if (error != 0 && !create && (error == EACCES || error == EROFS ||
+	    error == EPERM)) {
+		error = pv_open(unit->plat, path, O_RDONLY, 0, &f->fd);
 		type = F_RDLCK;
 	}
-	if (f->fd == -1)
-		return (errno == ENOENT && !create ? 0 : errno);
+	if (error != 0) {
+		f->fd = -1;
+		return (error == ENOENT && !create ? 0 : error);
+	}
 	error = kvp_lock(f->fd, type, unit->bus->store_timeout_ms);
 	if (error == EBUSY)
 		snprintf(unit->store_error, sizeof(unit->store_error),

@@ -81,7 +81,6 @@ static int
 xs_store_attach(struct pv_unit *unit)
 {
 	struct xs_store *s;
-	const char *env;
 	unsigned long domid;
 	char *end;
 	size_t i;
@@ -90,11 +89,10 @@ xs_store_attach(struct pv_unit *unit)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return (ENOMEM);
 	s->conn.fd = -1;
-	if ((env = getenv(XS_ENV_PATH)) != NULL &&
-	    strlcpy(s->env_path, env, sizeof(s->env_path)) >=
-	    sizeof(s->env_path)) {
+	error = pv_getenv(XS_ENV_PATH, s->env_path, sizeof(s->env_path));
+	if (error != 0 && error != ENOENT) {
 		free(s);
-		return (ENAMETOOLONG);
+		return (error);
 	}
 	if ((error = xs_store_connect(unit, s)) != 0) {
 		snprintf(unit->store_path, sizeof(unit->store_path), "%s",
