@@ -33,7 +33,8 @@ struct pvbus_options {
 	const char	*root;
 	/*
 	 * A `cpuid -r` dump whose answers replace the CPUID instruction, or
-	 * NULL.  Leaves missing from the dump read as zeros.
+	 * NULL.  Leaves missing from the dump read as zeros.  It is read
+	 * strictly (pvbus(4)); pvbus_cpuid_dump_check() says what is wrong.
 	 */
 	const char	*cpuid_dump;
 	/*
@@ -72,6 +73,13 @@ struct pvbus_options {
  * CPUID dump (EINVAL for bad syntax).
  */
 int	pvbus_open(struct pvbus **busp, const struct pvbus_options *opts);
+
+/*
+ * Check the `cpuid -r` dump PATH as pvbus_open() reads it: 0, the errno of
+ * the file, EFBIG, ENOMEM, or EINVAL with WHY (WHYLEN bytes) saying which
+ * line is wrong and how ("line 3: 0x140000000 is wider than 32 bits").
+ */
+int	pvbus_cpuid_dump_check(const char *path, char *why, size_t whylen);
 
 /* Detach every unit and free the bus.  NULL is allowed. */
 void	pvbus_close(struct pvbus *bus);

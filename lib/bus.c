@@ -198,6 +198,18 @@ pvbus_open(struct pvbus **busp, const struct pvbus_options *opts)
 	return (0);
 }
 
+int
+pvbus_cpuid_dump_check(const char *path, char *why, size_t whylen)
+{
+	struct pv_cpuid_leaf *leaves = NULL;
+	size_t n;
+	int error;
+
+	error = pv_cpuid_dump_load(path, &leaves, &n, why, whylen);
+	free(leaves);
+	return (error);
+}
+
 void
 pvbus_close(struct pvbus *bus)
 {

@@ -23,9 +23,8 @@ int
 pv_platform_init(struct pv_platform *plat, const char *root,
     const char *cpuid_dump)
 {
-	char *text;
-	size_t len = 0;
-	int fd, error;
+	size_t len;
+	int error;
 
 	memset(plat, 0, sizeof(*plat));
 	if (root != NULL) {
@@ -48,10 +47,27 @@ pv_platform_init(struct pv_platform *plat, const char *root,
 	if (cpuid_dump == NULL)
 		return (0);
 
+	error = pv_cpuid_dump_load(cpuid_dump, &plat->dump, &plat->ndump,
+	    NULL, 0);
+	if (error == 0)
+		plat->use_dump = 1;
+	return (error);
+}
+
+int
+pv_cpuid_dump_load(const char *path, struct pv_cpuid_leaf **leavesp,
+    size_t *nleavesp, char *why, size_t whylen)
+{
+	char *text;
+	size_t len;
+	int fd, error;
+
+	if (whylen > 0)
+		why[0] = '\0';
 	/* The dump is a file of the user's, not under the root. */
-	if ((fd = open(cpuid_dump, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return (errno);
-	if ((text = malloc(PV_DUMP_MAXSIZE + 1)) == NULL) {
+	if ((text = malloc(PV_DUMP_MAXSIZE)) == NULL) {
 		close(fd);
 		return (ENOMEM);
 	}
@@ -59,13 +75,10 @@ pv_platform_init(struct pv_platform *plat, const char *root,
 	close(fd);
 	if (error == 0 && len == PV_DUMP_MAXSIZE)
 		error = EFBIG;
-	if (error == 0) {
-		text[len] = '\0';
-		error = pv_cpuid_dump_parse(text, &plat->dump, &plat->ndump);
-	}
-	free(text);
 	if (error == 0)
-		plat->use_dump = 1;
+		error = pv_cpuid_dump_parse(text, len, leavesp, nleavesp, why,
+		    whylen);
+	free(text);
 	return (error);
 }
 
@@ -75,73 +88,6 @@ pv_platform_fini(struct pv_platform *plat)
 	free(plat->dump);
 	plat->dump = NULL;
 	plat->ndump = 0;
-}
-
-/*
- * `cpuid -r` prints, per CPU, lines of the form
- *    0x40000000 0x00: eax=0x40000001 ebx=0x4b4d564b ecx=0x564b4d56 edx=0x0000004d
- * after a "CPU N:" header when it dumps several CPUs.  Only the first CPU
- * counts; comments (#) and blank lines are skipped; anything else is an error.
- */
-int
-pv_cpuid_dump_parse(const char *text, struct pv_cpuid_leaf **leavesp,
-    size_t *nleavesp)
-{
-	struct pv_cpuid_leaf *leaves = NULL, *l;
-	size_t n = 0, cap = 0;
-	const char *line, *next;
-	char buf[256], *p;
-	int cpus = 0;
-	unsigned int leaf, sub, r[4];
-	int used;
-
-	for (line = text; *line != '\0'; line = next) {
-		size_t len;
-
-		next = strchr(line, '\n');
-		len = next ? (size_t)(next - line) : strlen(line);
-		next = next ? next + 1 : line + len;
-		if (line[strspn(line, " \t")] == '#')
-			continue;
-		if (len >= sizeof(buf))
-			goto bad;
-		memcpy(buf, line, len);
-		buf[len] = '\0';
-		p = buf + strspn(buf, " \t\r");
-		p[strcspn(p, "\r")] = '\0';
-		if (*p == '\0' || *p == '#')
-			continue;
-		if (strncmp(p, "CPU ", 4) == 0 || strncmp(p, "CPU:", 4) == 0) {
-			if (++cpus > 1)
-				break;
-			continue;
-		}
-		if (sscanf(p, "0x%x 0x%x: eax=0x%x ebx=0x%x ecx=0x%x edx=0x%x%n",
-		    &leaf, &sub, &r[0], &r[1], &r[2], &r[3], &used) != 6 ||
-		    p[used + strspn(p + used, " \t")] != '\0')
-			goto bad;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			l = reallocarray(leaves, cap, sizeof(*leaves));
-			if (l == NULL) {
-				free(leaves);
-				return (ENOMEM);
-			}
-			leaves = l;
-		}
-		l = &leaves[n++];
-		l->leaf = leaf;
-		l->subleaf = sub;
-		memcpy(l->regs, r, sizeof(l->regs));
-	}
-	if (n == 0)
-		goto bad;
-	*leavesp = leaves;
-	*nleavesp = n;
-	return (0);
- bad:
-	free(leaves);
-	return (EINVAL);
 }
 
 void

@@ -54,9 +54,17 @@ struct pv_platform {
 int	pv_platform_init(struct pv_platform *, const char *root,
 	    const char *cpuid_dump);
 void	pv_platform_fini(struct pv_platform *);
-/* Parse `cpuid -r` text (the first CPU's lines); 0 or EINVAL/ENOMEM. */
-int	pv_cpuid_dump_parse(const char *text, struct pv_cpuid_leaf **leaves,
-	    size_t *nleaves);
+/*
+ * Parse LEN bytes of `cpuid -r` text (the first CPU's lines) into *leaves
+ * (for free(3)) and *nleaves: 0, ENOMEM, or EINVAL with WHY (WHYLEN bytes,
+ * may be 0) saying which line is wrong and how.
+ */
+int	pv_cpuid_dump_parse(const char *text, size_t len,
+	    struct pv_cpuid_leaf **leaves, size_t *nleaves, char *why,
+	    size_t whylen);
+/* Read and parse the dump file PATH: as above, or the file's errno, EFBIG. */
+int	pv_cpuid_dump_load(const char *path, struct pv_cpuid_leaf **leaves,
+	    size_t *nleaves, char *why, size_t whylen);
 /* CPUID leaf/subleaf into r[0..3] = eax, ebx, ecx, edx. */
 void	pv_cpuid(const struct pv_platform *, uint32_t leaf, uint32_t subleaf,
 	    uint32_t r[4]);

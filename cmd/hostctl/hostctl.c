@@ -163,12 +163,17 @@ bus_open(struct bus_handle *h, int flags)
 static int
 bus_load(struct bus_handle *h)
 {
+	char why[256];
 	int error;
 
-	if ((error = pvbus_open(&h->bus, &h->opts)) != 0)
-		return (fail(error, "%s",
-		    h->opts.cpuid_dump ? h->opts.cpuid_dump : "pvbus"));
-	return (0);
+	if ((error = pvbus_open(&h->bus, &h->opts)) == 0)
+		return (0);
+	if (error == EINVAL && h->opts.cpuid_dump != NULL &&
+	    pvbus_cpuid_dump_check(h->opts.cpuid_dump, why, sizeof(why)) ==
+	    EINVAL)
+		return (failx("%s: %s", h->opts.cpuid_dump, why));
+	return (fail(error, "%s",
+	    h->opts.cpuid_dump ? h->opts.cpuid_dump : "pvbus"));
 }
 
 static int

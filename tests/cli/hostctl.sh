@@ -219,7 +219,21 @@ run "$H" -C /nonexistent -t
 expect "missing dump" 1 "" "hostctl: /nonexistent: No such file or directory"
 echo "garbage" > "$T/bad.txt"
 run "$H" -C "$T/bad.txt" -t
-expect "malformed dump" 1 "" "hostctl: $T/bad.txt: Invalid argument"
+expect "malformed dump" 1 "" "hostctl: $T/bad.txt: line 1: a number without 0x"
+# Each of these read as a KVM dump once: the NUL ended the file, the wide
+# leaf was cut to 0x40000000, the sign was taken.
+leaf1='   0x00000001 0x00: eax=0x000306f2 ebx=0x00040800 ecx=0x80000000 edx=0x1fabfbff'
+kvm='ebx=0x4b4d564b ecx=0x564b4d56 edx=0x0000004d'
+printf '%s\n   0x40000000 0x00: eax=0x40000001 %s\n\0garbage\n' "$leaf1" "$kvm" > "$T/nul.txt"
+run "$H" -C "$T/nul.txt" -t
+expect "dump with a NUL" 1 "" "hostctl: $T/nul.txt: line 3: a NUL byte"
+printf '%s\n#\n   0x140000000 0x00: eax=0x40000001 %s\n' "$leaf1" "$kvm" > "$T/wide.txt"
+run "$H" -C "$T/wide.txt" -t
+expect "dump with a leaf wider than 32 bits" 1 "" \
+    "hostctl: $T/wide.txt: line 3: 0x140000000 is wider than 32 bits"
+printf '%s\n   0x40000000 0x-1: eax=0x40000001 %s\n' "$leaf1" "$kvm" > "$T/sign.txt"
+run "$H" -C "$T/sign.txt" -t
+expect "dump with a sign" 1 "" "hostctl: $T/sign.txt: line 2: a sign in 0x-1"
 run "$H" -C "$KVM" -t -j
 expect "-t -j" 0 '{"device": "/dev/pvbus0", "type": "KVM"}'
 run "$H" -C "$KVM" -t -o "$T/type.out"

@@ -36,29 +36,69 @@ dump(const char *name, uint32_t ecx, const char *text)
 #define KVM_AT_100 "   0x40000100 0x00: eax=0x40000101 ebx=0x4b4d564b " \
 	"ecx=0x564b4d56 edx=0x0000004d\n"
 
+/* Parse a dump given as a C string; WHY gets the parser's message. */
+static int
+parse(const char *text, size_t len, struct pv_cpuid_leaf **l, size_t *n,
+    char *why, size_t whylen)
+{
+	*l = NULL;
+	return (pv_cpuid_dump_parse(text, len, l, n, why, whylen));
+}
+
+#define P(text, l, n)	parse((text), strlen(text), (l), (n), why, sizeof(why))
+#define LEAF1(a)	"   0x1 0x00: eax=" a " ebx=0x2 ecx=0x3 edx=0x4\n"
+
 static void
 test_parser(void)
 {
+	static const char nul[] = "# x\n   0x1 0x00: eax=0x1 ebx=0x2\0"
+	    " ecx=0x3 edx=0x4\n";
 	struct pv_cpuid_leaf *l;
+	char why[128];
 	size_t n;
 
-	CHECK("parse: cpuid -r lines", pv_cpuid_dump_parse(
+	CHECK("parse: cpuid -r lines", P(
 	    "# comment\n\n   0x40000000 0x00: eax=0x40000001 ebx=0x4b4d564b "
 	    "ecx=0x564b4d56 edx=0x0000004d\n", &l, &n) == 0 && n == 1 &&
 	    l[0].leaf == 0x40000000 && l[0].regs[1] == 0x4b4d564b);
 	free(l);
-	CHECK("parse: first CPU only", pv_cpuid_dump_parse(
+	CHECK("parse: first CPU only", P(
 	    "CPU 0:\n   0x1 0x00: eax=0x1 ebx=0x2 ecx=0x3 edx=0x4\n"
 	    "CPU 1:\n   0x1 0x00: eax=0x5 ebx=0x6 ecx=0x7 edx=0x8\n",
 	    &l, &n) == 0 && n == 1 && l[0].regs[0] == 1);
 	free(l);
-	CHECK("parse: garbage is EINVAL",
-	    pv_cpuid_dump_parse("hello\n", &l, &n) == EINVAL);
-	CHECK("parse: trailing garbage is EINVAL", pv_cpuid_dump_parse(
+	CHECK("parse: garbage is EINVAL", P("hello\n", &l, &n) == EINVAL);
+	CHECK("parse: trailing garbage is EINVAL", P(
 	    "   0x1 0x00: eax=0x1 ebx=0x2 ecx=0x3 edx=0x4 x\n", &l, &n) ==
 	    EINVAL);
-	CHECK("parse: empty dump is EINVAL",
-	    pv_cpuid_dump_parse("# nothing\n", &l, &n) == EINVAL);
+	CHECK("parse: empty dump is EINVAL", P("# nothing\n", &l, &n) ==
+	    EINVAL);
+
+	CHECK("parse: leading zeros are fine", P(LEAF1("0x0000000000000001"),
+	    &l, &n) == 0 && n == 1 && l[0].regs[0] == 1);
+	free(l);
+	CHECK("parse: an embedded NUL is EINVAL", parse(nul, sizeof(nul) - 1,
+	    &l, &n, why, sizeof(why)) == EINVAL);
+	CHECK_STR("parse: the NUL's line is named", why, "line 2: a NUL byte");
+	CHECK("parse: a leaf wider than 32 bits is EINVAL", P(
+	    "\n   0x140000000 0x00: eax=0x1 ebx=0x2 ecx=0x3 edx=0x4\n", &l,
+	    &n) == EINVAL);
+	CHECK_STR("parse: the wide leaf's line is named", why,
+	    "line 2: 0x140000000 is wider than 32 bits");
+	CHECK("parse: a register wider than 32 bits is EINVAL",
+	    P(LEAF1("0x100000000"), &l, &n) == EINVAL);
+	CHECK_STR("parse: the wide register's line is named", why,
+	    "line 1: 0x100000000 is wider than 32 bits");
+	CHECK("parse: a sign after 0x is EINVAL", P("# a\n# b\n" LEAF1("0x-1"),
+	    &l, &n) == EINVAL);
+	CHECK_STR("parse: the sign's line is named", why,
+	    "line 3: a sign in 0x-1");
+	CHECK("parse: a sign before 0x is EINVAL", P(LEAF1("-0x1"), &l, &n) ==
+	    EINVAL);
+	CHECK_STR("parse: the leading sign's line is named", why,
+	    "line 1: a sign before a number");
+	CHECK("parse: a plus sign is EINVAL", P(LEAF1("0x+1"), &l, &n) ==
+	    EINVAL);
 }
 
 static void
