@@ -409,6 +409,28 @@ pv_copyout(const struct pvbus_uaccess *ua, void *udst, const void *src,
 	return (ua->copyout(ua->ctx, udst, src, len));
 }
 
+/*
+ * OpenBSD copies the key in before it checks the value's length, so a bad
+ * key pointer is EFAULT even when the value's length is wrong: fetch the
+ * key (a round of its own for a server that fetches), then give the
+ * length's error LENERR if the key was readable.
+ */
+static int
+pv_key_fault(const struct pvbus_uaccess *ua, const struct pvbus_req *req,
+    int lenerr)
+{
+	char *key;
+	int error;
+
+	if ((error = pv_reserve(ua, req->pvr_key, req->pvr_keylen, 0)) != 0)
+		return (error);
+	if ((key = malloc(req->pvr_keylen)) == NULL)
+		return (ENOMEM);
+	error = pv_copyin(ua, key, req->pvr_key, req->pvr_keylen);
+	free(key);
+	return (error != 0 ? error : lenerr);
+}
+
 int
 pvbus_ioctl(struct pvbus *bus, size_t unit, unsigned long cmd, int writable,
     struct pvbus_req *req, const struct pvbus_uaccess *ua)
@@ -446,9 +468,10 @@ pvbus_ioctl(struct pvbus *bus, size_t unit, unsigned long cmd, int writable,
 	}
 
 	op = cmd == PVBUSIOC_KVWRITE ? PVBUS_KVWRITE : PVBUS_KVREAD;
-	if ((error = pv_check_len(req->pvr_keylen)) != 0 ||
-	    (error = pv_check_len(req->pvr_valuelen)) != 0)
+	if ((error = pv_check_len(req->pvr_keylen)) != 0)
 		return (error);
+	if ((error = pv_check_len(req->pvr_valuelen)) != 0)
+		return (pv_key_fault(ua, req, error));
 
 	/* Announce every region before anything happens. */
 	error = pv_reserve(ua, req->pvr_key, req->pvr_keylen, 0);

@@ -187,6 +187,8 @@ check_lengths(int ro)
 	expect_errno("unreadable key gives EFAULT",
 	    pvioctl(ro, PVBUSIOC_KVREAD, (char *)16, 4, value, sizeof(value)),
 	    EFAULT);
+	expect_errno("unreadable key checked before value length",
+	    pvioctl(ro, PVBUSIOC_KVREAD, (char *)16, 4, value, 0), EFAULT);
 }
 
 static void

@@ -227,6 +227,32 @@ test_checks(struct pvbus *bus)
 	    (char *)16, 4, val, sizeof(val)) == EFAULT);
 	CHECK("bad value pointer on write: EFAULT", req(bus, 0, 1,
 	    PVBUSIOC_KVWRITE, key, 2, (char *)16, 4) == EFAULT);
+	/* OpenBSD's order: keylen, the key's copyin, then valuelen. */
+	CHECK("bad key pointer before valuelen 0: EFAULT", req(bus, 0, 0,
+	    PVBUSIOC_KVREAD, (char *)16, 4, val, 0) == EFAULT);
+	CHECK("bad key pointer before valuelen 65537: EFAULT", req(bus, 0, 1,
+	    PVBUSIOC_KVWRITE, (char *)16, 4, val, PVBUS_KVOP_MAXSIZE + 1) ==
+	    EFAULT);
+	CHECK("readable key, valuelen 0: EINVAL", req(bus, 0, 0,
+	    PVBUSIOC_KVREAD, key, 2, (char *)16, 0) == EINVAL);
+	CHECK("bad key pointer, keylen 0: EINVAL", req(bus, 0, 0,
+	    PVBUSIOC_KVREAD, (char *)16, 0, val, 0) == EINVAL);
+}
+
+/* The same order on the in-process path, where NULL is the bad pointer. */
+static void
+test_inprocess_order(struct pvbus *bus)
+{
+	struct pvbus_req r = { 4, NULL, 0, NULL };
+	char val[8];
+
+	CHECK("in process: NULL key before valuelen 0: EFAULT",
+	    pvbus_ioctl(bus, 0, PVBUSIOC_KVREAD, 0, &r, NULL) == EFAULT);
+	r.pvr_key = (char *)"k";
+	r.pvr_keylen = 2;
+	r.pvr_value = val;
+	CHECK("in process: valuelen 0 with a key: EINVAL",
+	    pvbus_ioctl(bus, 0, PVBUSIOC_KVREAD, 0, &r, NULL) == EINVAL);
 }
 
 static void
@@ -347,6 +373,7 @@ main(void)
 	struct pvbus *bus = make_bus(2);
 
 	test_checks(bus);
+	test_inprocess_order(bus);
 	test_type(bus);
 	test_kv(bus);
 	test_large(bus);
