@@ -4,13 +4,19 @@
 #include <sys/socket.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <bsd/stdlib.h>
+
 #include "xs_client.h"
+
+/* Request ids below this are left to clients that count from 1. */
+#define XS_REQ_ID_MIN	0x10000u
 
 /* Watch events a request may see before its reply; more is a flood. */
 #define XS_MAX_SKIPPED	1024
@@ -29,6 +35,20 @@ xs_connect_path(struct xs_conn *c, const char *path)
 	return (0);
 }
 
+/*
+ * Where a connection starts numbering its requests.  A stream can be shared
+ * (an inherited xenbus descriptor, a proxy): were every client to count
+ * from 1, one would take another's reply for its own.  A random start, kept
+ * clear of the small numbers other clients begin with, makes a foreign
+ * reply fail the match instead.
+ */
+static uint32_t
+xs_first_req_id(void)
+{
+	return (XS_REQ_ID_MIN + arc4random_uniform(UINT32_MAX -
+	    XS_REQ_ID_MIN));
+}
+
 int
 xs_conn_open(struct xs_conn *c, const struct pv_platform *plat,
     const char *env_path)
@@ -44,7 +64,7 @@ xs_conn_open(struct xs_conn *c, const struct pv_platform *plat,
 	c->is_socket = 0;
 	c->path[0] = '\0';
 	if (c->next_req_id == 0)
-		c->next_req_id = 1;
+		c->next_req_id = xs_first_req_id();
 	/* As libxenstore: a set $XENSTORED_PATH is the only place to look. */
 	if (env_path != NULL && env_path[0] != '\0')
 		return (xs_connect_path(c, env_path));
@@ -194,8 +214,8 @@ xs_talk(struct xs_conn *c, uint32_t type, uint32_t tx,
 		return (EIO);
 	hdr.type = type;
 	hdr.req_id = c->next_req_id++;
-	if (c->next_req_id == 0)
-		c->next_req_id = 1;
+	if (c->next_req_id < XS_REQ_ID_MIN)
+		c->next_req_id = XS_REQ_ID_MIN;
 	hdr.tx_id = tx;
 	hdr.len = len;
 	xs_hdr_pack(&hdr, buf);

@@ -24,7 +24,7 @@
 struct xs_conn {
 	int		fd;		/* -1 when closed */
 	int		is_socket;
-	uint32_t	next_req_id;
+	uint32_t	next_req_id;	/* random at the first open */
 	char		path[PATH_MAX];	/* the transport in use */
 };
 

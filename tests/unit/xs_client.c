@@ -1,0 +1,172 @@
+/*
+ * The XenStore client against a server played by the test on a Unix socket:
+ * the request ids it uses on a stream another client may share, and the
+ * replies it refuses.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "xs_client.h"
+
+static char dir[] = "/tmp/xs_client.XXXXXX";
+static char sockpath[PATH_MAX];
+static struct pv_platform plat;
+
+/* A listening socket at sockpath; connections wait in its backlog. */
+static int
+listener(void)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, sockpath, sizeof(sun.sun_path));
+	unlink(sockpath);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(fd, 8) == -1) {
+		printf("FAIL: listener: %s\n", strerror(errno));
+		exit(1);
+	}
+	return (fd);
+}
+
+static void
+send_msg(int fd, uint32_t type, uint32_t req_id, const char *body,
+    size_t len)
+{
+	unsigned char buf[XS_HDR_LEN + XS_PAYLOAD_MAX];
+	struct xs_hdr h = { type, req_id, 0, (uint32_t)len };
+
+	xs_hdr_pack(&h, buf);
+	memcpy(buf + XS_HDR_LEN, body, len);
+	if (write(fd, buf, XS_HDR_LEN + len) != (ssize_t)(XS_HDR_LEN + len))
+		abort();
+}
+
+/* The header of the request the client sent on FD. */
+static int
+recv_hdr(int fd, struct xs_hdr *h)
+{
+	unsigned char buf[XS_HDR_LEN + XS_PAYLOAD_MAX];
+	ssize_t n;
+
+	if ((n = read(fd, buf, sizeof(buf))) < XS_HDR_LEN)
+		return (-1);
+	xs_hdr_unpack(buf, h);
+	return (0);
+}
+
+/*
+ * Another client's reply waits on the stream before this client's request
+ * goes out: it has the id and type a client counting from 1 would expect.
+ */
+static void
+test_crossed(int lfd)
+{
+	static struct xs_msg reply;
+	struct xs_conn c;
+	struct xs_hdr h;
+	int sfd, e;
+
+	memset(&c, 0, sizeof(c));
+	if (xs_conn_open(&c, &plat, sockpath) != 0 ||
+	    (sfd = accept(lfd, NULL, NULL)) == -1) {
+		printf("FAIL: crossed: connect: %s\n", strerror(errno));
+		check_failed = 1;
+		return;
+	}
+	CHECK("first request id is not 1", c.next_req_id != 1);
+	CHECK("first request id is clear of small numbers",
+	    c.next_req_id >= 0x10000);
+	send_msg(sfd, XS_READ, 1, "theirs", 6);
+	e = xs_read_msg(&c, "data/x", &reply);
+	CHECK("another client's reply is refused", e == EIO);
+	CHECK("its value is not taken", e != 0 ||
+	    strcmp(reply.body, "theirs") != 0);
+	CHECK("the stream out of step is closed", c.fd == -1);
+	close(sfd);
+
+	/* The right id with another type is not the reply either. */
+	if (xs_conn_open(&c, &plat, sockpath) != 0 ||
+	    (sfd = accept(lfd, NULL, NULL)) == -1) {
+		printf("FAIL: type: connect: %s\n", strerror(errno));
+		check_failed = 1;
+		return;
+	}
+	if (fork() == 0) {
+		if (recv_hdr(sfd, &h) == 0)
+			send_msg(sfd, XS_DIRECTORY, h.req_id, "a", 2);
+		_exit(0);
+	}
+	e = xs_read_msg(&c, "data/x", &reply);
+	CHECK("a reply of another type is refused", e == EIO);
+	wait(NULL);
+	close(sfd);
+	xs_conn_close(&c);
+
+	/* The right id and type is the reply. */
+	if (xs_conn_open(&c, &plat, sockpath) != 0 ||
+	    (sfd = accept(lfd, NULL, NULL)) == -1) {
+		printf("FAIL: match: connect: %s\n", strerror(errno));
+		check_failed = 1;
+		return;
+	}
+	if (fork() == 0) {
+		if (recv_hdr(sfd, &h) == 0)
+			send_msg(sfd, XS_READ, h.req_id, "mine", 4);
+		_exit(0);
+	}
+	e = xs_read_msg(&c, "data/x", &reply);
+	CHECK("the matching reply is taken", e == 0 &&
+	    strcmp(reply.body, "mine") == 0);
+	wait(NULL);
+	close(sfd);
+	xs_conn_close(&c);
+}
+
+/* Two connections of one process do not number alike. */
+static void
+test_distinct(void)
+{
+	struct xs_conn a, b;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	if (xs_conn_open(&a, &plat, sockpath) != 0 ||
+	    xs_conn_open(&b, &plat, sockpath) != 0) {
+		printf("FAIL: distinct: connect: %s\n", strerror(errno));
+		check_failed = 1;
+		return;
+	}
+	CHECK("two connections start at different ids",
+	    a.next_req_id != b.next_req_id);
+	xs_conn_close(&a);
+	xs_conn_close(&b);
+}
+
+int
+main(void)
+{
+	int lfd;
+
+	if (mkdtemp(dir) == NULL)
+		return (1);
+	snprintf(sockpath, sizeof(sockpath), "%s/xs", dir);
+	lfd = listener();
+	test_crossed(lfd);
+	test_distinct();
+	close(lfd);
+	unlink(sockpath);
+	rmdir(dir);
+	return (CHECK_EXIT());
+}
