@@ -298,8 +298,20 @@ pv_open_stream(const char *path, int *fdp, int *is_socket)
 	if (stat(path, &st) == -1)
 		return (errno);
 	if (!S_ISSOCK(st.st_mode)) {
-		if ((*fdp = open(path, O_RDWR | O_CLOEXEC)) == -1)
+		/*
+		 * Only a device (xenbus, a pseudo-terminal) talks back: a
+		 * FIFO echoes the request and a regular file would be
+		 * overwritten with it.  Opening either changes nothing; the
+		 * type of what was opened decides, so a rename between the
+		 * two looks cannot slip one in.
+		 */
+		if ((fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1)
 			return (errno);
+		if (fstat(fd, &st) == -1 || !S_ISCHR(st.st_mode)) {
+			close(fd);
+			return (ENODEV);
+		}
+		*fdp = fd;
 		*is_socket = 0;
 		return (0);
 	}

@@ -103,9 +103,9 @@ int	pv_read_full(int fd, void *buf, size_t len, size_t *got);
 int	pv_getenv(const char *name, char *buf, size_t len);
 /*
  * A byte stream to PATH, used as given (callers put it under the root with
- * pv_path): a connection if PATH is a Unix socket, else the file (a device)
+ * pv_path): a connection if PATH is a Unix socket, else the character device
  * opened read-write; *is_socket tells which.  0 with the descriptor in *fdp,
- * or errno.
+ * ENODEV for anything else (a FIFO, a regular file), or errno.
  */
 int	pv_open_stream(const char *path, int *fdp, int *is_socket);
 /* A symlink's target as stored; 0 or errno. */

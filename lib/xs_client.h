@@ -31,9 +31,10 @@ struct xs_conn {
 /*
  * Connect.  ENV_PATH (the value of $XENSTORED_PATH, or NULL) is the user's
  * own path, used as given; the default socket and devices are looked up
- * under the platform's root.  A path that is a socket is connected to, any
- * other is opened read-write.  Returns 0, or the first error other than
- * ENOENT among the transports tried (ENOENT when none exists).
+ * under the platform's root.  A path that is a socket is connected to, a
+ * character device is opened read-write, anything else is ENODEV.  Returns
+ * 0, or the first error other than ENOENT among the transports tried
+ * (ENOENT when none exists).
  */
 int	xs_conn_open(struct xs_conn *, const struct pv_platform *,
 	    const char *env_path);

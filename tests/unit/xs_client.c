@@ -4,9 +4,11 @@
  * replies it refuses.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "pvbus.h"
 #include "xs_client.h"
 
 static char dir[] = "/tmp/xs_client.XXXXXX";
@@ -154,6 +157,95 @@ test_distinct(void)
 	xs_conn_close(&b);
 }
 
+static const char xen_dump[] =
+    "   0x00000001 0x00: eax=0x000306e4 ebx=0x01020800 ecx=0xffba2203 edx=0x178bfbff\n"
+    "   0x40000000 0x00: eax=0x40000001 ebx=0x566e6558 ecx=0x65584d4d edx=0x4d4d566e\n";
+
+/* A Xen unit's store with $XENSTORED_PATH at PATH: its error, "" if none. */
+static void
+store_error(const char *path, char *buf, size_t len)
+{
+	struct pvbus_options o = { 0 };
+	struct pvbus *bus;
+	char dump[PATH_MAX];
+	FILE *f;
+
+	snprintf(dump, sizeof(dump), "%s/xen.cpuid", dir);
+	if ((f = fopen(dump, "w")) == NULL)
+		abort();
+	fputs(xen_dump, f);
+	fclose(f);
+	o.cpuid_dump = dump;
+	setenv("XENSTORED_PATH", path, 1);
+	buf[0] = '\0';
+	if (pvbus_open(&bus, &o) == 0) {
+		if (pvbus_nunits(bus) > 0)
+			strlcpy(buf, pvbus_unit_store_error(pvbus_unit(bus, 0)),
+			    len);
+		pvbus_close(bus);
+	}
+	unsetenv("XENSTORED_PATH");
+	unlink(dump);
+}
+
+/* Only a socket or a character device is a stream. */
+static void
+test_stream_types(void)
+{
+	char fifo[PATH_MAX], file[PATH_MAX], want[PATH_MAX + 64], err[1024];
+	char buf[64];
+	struct xs_conn c;
+	struct stat st;
+	int fd, rfd;
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	snprintf(file, sizeof(file), "%s/file", dir);
+	if (mkfifo(fifo, 0600) == -1 ||
+	    (fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
+	    write(fd, "keep", 4) != 4 || close(fd) == -1) {
+		printf("FAIL: stream types: setup: %s\n", strerror(errno));
+		check_failed = 1;
+		return;
+	}
+	/*
+	 * A reader keeps the FIFO open, so that what is written stays to be
+	 * read (empty and without a writer, a read gives 0).
+	 */
+	rfd = open(fifo, O_RDONLY | O_NONBLOCK);
+
+	memset(&c, 0, sizeof(c));
+	CHECK("a FIFO is refused", xs_conn_open(&c, &plat, fifo) == ENODEV &&
+	    c.fd == -1);
+	CHECK("nothing was written to the FIFO", rfd != -1 &&
+	    read(rfd, buf, sizeof(buf)) <= 0);
+	CHECK("a regular file is refused", xs_conn_open(&c, &plat, file) ==
+	    ENODEV && c.fd == -1);
+	CHECK("the file is untouched", stat(file, &st) == 0 &&
+	    st.st_size == 4);
+	CHECK("a directory is refused", xs_conn_open(&c, &plat, dir) ==
+	    EISDIR);
+	CHECK("a character device is taken", xs_conn_open(&c, &plat,
+	    "/dev/null") == 0 && c.fd != -1 && !c.is_socket);
+	xs_conn_close(&c);
+
+	store_error(fifo, err, sizeof(err));
+	snprintf(want, sizeof(want), "xenstore: %s: %s", fifo,
+	    strerror(ENODEV));
+	CHECK_STR("XENSTORED_PATH at a FIFO: no store, and why", err, want);
+	CHECK("nothing was written to the FIFO by pvbus_open", rfd != -1 &&
+	    read(rfd, buf, sizeof(buf)) <= 0);
+	store_error(file, err, sizeof(err));
+	snprintf(want, sizeof(want), "xenstore: %s: %s", file,
+	    strerror(ENODEV));
+	CHECK_STR("XENSTORED_PATH at a file: no store, and why", err, want);
+	CHECK("the file is untouched by pvbus_open", stat(file, &st) == 0 &&
+	    st.st_size == 4);
+	if (rfd != -1)
+		close(rfd);
+	unlink(fifo);
+	unlink(file);
+}
+
 int
 main(void)
 {
@@ -165,6 +257,7 @@ main(void)
 	lfd = listener();
 	test_crossed(lfd);
 	test_distinct();
+	test_stream_types();
 	close(lfd);
 	unlink(sockpath);
 	rmdir(dir);
