@@ -95,11 +95,27 @@ pv_device_add(struct pv_unit *unit, const char *name, const char *id,
     const char *parent, const char *driver)
 {
 	struct pvbus_device *d;
+	size_t cap;
 
-	d = reallocarray(unit->devices, unit->ndevices + 1, sizeof(*d));
-	if (d == NULL)
-		return (ENOMEM);
-	unit->devices = d;
+	if (unit->ndevices == PV_MAXDEVICES) {
+		/* Said once, at the first device past the limit. */
+		if (!unit->devices_truncated) {
+			unit->devices_truncated = 1;
+			pv_attr_number(unit, "devices_truncated",
+			    PV_MAXDEVICES);
+		}
+		return (ENOSPC);
+	}
+	if (unit->ndevices == unit->devices_cap) {
+		cap = unit->devices_cap ? unit->devices_cap * 2 : 16;
+		if (cap > PV_MAXDEVICES)
+			cap = PV_MAXDEVICES;
+		d = reallocarray(unit->devices, cap, sizeof(*d));
+		if (d == NULL)
+			return (ENOMEM);
+		unit->devices = d;
+		unit->devices_cap = cap;
+	}
 	d = &unit->devices[unit->ndevices++];
 	memset(d, 0, sizeof(*d));
 	strlcpy(d->name, name, sizeof(d->name));

@@ -182,6 +182,7 @@ pvbus_open(struct pvbus **busp, const struct pvbus_options *opts)
 		free(bus);
 		return (error);
 	}
+	bus->flags = opts ? opts->flags : 0;
 	pv_identify(bus);
 	for (i = 0; i < bus->nunits; i++) {
 		struct pv_unit *u = &bus->units[i];
@@ -193,7 +194,7 @@ pvbus_open(struct pvbus **busp, const struct pvbus_options *opts)
 	}
 	pv_ident_units(bus);
 	for (i = 0; i < bus->nunits; i++)
-		pv_attach(&bus->units[i], opts ? opts->flags : 0);
+		pv_attach(&bus->units[i], bus->flags);
 	*busp = bus;
 	return (0);
 }

@@ -19,6 +19,8 @@
 #define PV_CPUID_END		0x40010000u
 #define PV_CPUID_STEP		0x100u
 #define PV_MAXUNITS		16
+/* Devices one unit lists at most (pvbus(4) says what happens past it). */
+#define PV_MAXDEVICES		1024
 
 /* The number of elements of an array (not of a pointer). */
 #ifndef nitems
@@ -174,6 +176,8 @@ struct pv_unit {
 	size_t				 nattrs;
 	struct pvbus_device		*devices;
 	size_t				 ndevices;
+	size_t				 devices_cap;	/* allocated */
+	int				 devices_truncated;
 	const struct pv_store_ops	*store;
 	void				*store_state;
 	enum pvbus_store_access		 store_access;
@@ -186,12 +190,13 @@ struct pv_ident;
 struct pvbus {
 	struct pv_platform	 plat;
 	int			 store_timeout_ms;	/* the option, never 0 */
+	unsigned int		 flags;		/* PVBUS_OPEN_* */
 	struct pv_unit		 units[PV_MAXUNITS];
 	size_t			 nunits;
 	struct pv_ident		*ident;		/* lib/ident.h */
 };
 
-/* Attributes and devices; each returns 0 or ENOMEM. */
+/* Attributes; each returns 0 or ENOMEM. */
 int	pv_attr_string(struct pv_unit *, const char *name, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 int	pv_attr_number(struct pv_unit *, const char *name, uint64_t n);
@@ -199,6 +204,10 @@ int	pv_attr_number(struct pv_unit *, const char *name, uint64_t n);
 int	pv_attr_flags(struct pv_unit *, const char *name, uint64_t bits,
 	    const char *const *names, size_t nnames);
 int	pv_attr_regs(struct pv_unit *, const char *name, const uint32_t r[4]);
+/*
+ * Add a device; ENOSPC past PV_MAXDEVICES (the unit then says so in its
+ * devices_truncated attribute), ENOMEM.
+ */
 int	pv_device_add(struct pv_unit *, const char *name, const char *id,
 	    const char *parent, const char *driver);
 

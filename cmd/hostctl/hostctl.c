@@ -563,6 +563,9 @@ main(int argc, char *argv[])
 		errc(1, error, "%s", h.opts.root);
 	out_open(&o, a.out);
 
+	/* Only -l shows devices (-t and -s leave out more, parse_args). */
+	if (!a.lflag)
+		h.opts.flags |= PVBUS_OPEN_NO_DEVICES;
 	/* -v -t through pvbusd's device explains what the library sees. */
 	if ((a.lflag || a.sflag || a.vflag || a.inprocess ||
 	    !is_device(h.path)) && bus_load(&h) != 0)

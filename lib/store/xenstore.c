@@ -34,30 +34,37 @@ xs_store_connect(struct pv_unit *unit, struct xs_store *s)
 	    s->env_path[0] != '\0' ? s->env_path : NULL));
 }
 
-/* Whether the unit already lists this device (from /sys/bus/xen). */
 static int
-xs_device_known(const struct pv_unit *unit, const char *type, const char *id)
+xs_id_cmp(const void *a, const void *b)
 {
-	char sysname[128];
-	size_t i;
-
-	snprintf(sysname, sizeof(sysname), "%s-%s", type, id);
-	for (i = 0; i < unit->ndevices; i++)
-		if (strcmp(unit->devices[i].id, sysname) == 0)
-			return (1);
-	return (0);
+	return (strcmp(a, b));
 }
 
-/* device/<type>/<id>: each a paravirtual frontend the host gave us. */
+/*
+ * device/<type>/<id>: each a paravirtual frontend the host gave us, unless
+ * the kernel lists it already (/sys/bus/xen, as "<type>-<id>").  Those are
+ * sorted once and looked up, so that a host with many devices costs
+ * n log n, and the listing stops at the unit's device limit.
+ */
 static void
 xs_store_devices(struct pv_unit *unit, struct xs_store *s)
 {
-	char types[XS_PAYLOAD_MAX + 1], path[64 + XS_PAYLOAD_MAX], id[128];
+	char types[XS_PAYLOAD_MAX + 1], path[64 + XS_PAYLOAD_MAX];
+	char id[sizeof(unit->devices->id)], sysname[sizeof(id)];
+	char (*known)[sizeof(id)] = NULL;
 	const char *type, *dev;
-	size_t tlen, off, doff;
+	size_t nknown = unit->ndevices, tlen, off, doff, i;
 
 	if (xs_directory_msg(&s->conn, "device", &s->msg) != 0)
 		return;
+	if (nknown > 0) {
+		if ((known = reallocarray(NULL, nknown, sizeof(*known))) ==
+		    NULL)
+			return;
+		for (i = 0; i < nknown; i++)
+			strlcpy(known[i], unit->devices[i].id, sizeof(*known));
+		qsort(known, nknown, sizeof(*known), xs_id_cmp);
+	}
 	tlen = s->msg.hdr.len;
 	memcpy(types, s->msg.body, tlen + 1);
 	for (off = 0; off < tlen; off += strlen(type) + 1) {
@@ -69,12 +76,20 @@ xs_store_devices(struct pv_unit *unit, struct xs_store *s)
 			continue;
 		for (doff = 0; doff < s->msg.hdr.len; doff += strlen(dev) + 1) {
 			dev = s->msg.body + doff;
-			if (*dev == '\0' || xs_device_known(unit, type, dev))
+			if (*dev == '\0')
+				continue;
+			snprintf(sysname, sizeof(sysname), "%s-%s", type, dev);
+			if (nknown > 0 && bsearch(sysname, known, nknown,
+			    sizeof(*known), xs_id_cmp) != NULL)
 				continue;
 			snprintf(id, sizeof(id), "%s/%s", type, dev);
-			pv_device_add(unit, type, id, unit->name, "");
+			if (pv_device_add(unit, type, id, unit->name, "") ==
+			    ENOSPC)
+				goto out;
 		}
 	}
+ out:
+	free(known);
 }
 
 static int
@@ -124,7 +139,8 @@ xs_store_attach(struct pv_unit *unit)
 			pv_attr_number(unit, "store_domid", domid);
 		pv_attr_string(unit, "home", "/local/domain/%lu", domid);
 	}
-	if (xs_store_connect(unit, s) == 0)
+	if ((unit->bus->flags & PVBUS_OPEN_NO_DEVICES) == 0 &&
+	    xs_store_connect(unit, s) == 0)
 		xs_store_devices(unit, s);
 	return (0);
 }

@@ -26,6 +26,7 @@ static char dir[] = "/tmp/xen_store.XXXXXX";
 static char sock[PATH_MAX], dump[PATH_MAX], xssim[PATH_MAX];
 static char root[64], devdir[128], devtype[160];
 static pid_t server = -1;
+static const char *server_domid = "5";
 
 static int
 start_server(void)
@@ -37,7 +38,7 @@ start_server(void)
 	if ((server = fork()) == -1)
 		return (-1);
 	if (server == 0) {
-		execl(xssim, "xssim", "--socket", sock, "--domid", "5",
+		execl(xssim, "xssim", "--socket", sock, "--domid", server_domid,
 		    (char *)NULL);
 		_exit(127);
 	}
@@ -121,6 +122,92 @@ attr(const struct pvbus_unit *u, const char *name)
 		if (strcmp(pvbus_unit_attr(u, i)->name, name) == 0)
 			return (pvbus_unit_attr(u, i)->value);
 	return (NULL);
+}
+
+static size_t
+count_devices(const struct pvbus_unit *u, const char *prefix)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < pvbus_unit_ndevices(u); i++)
+		if (strncmp(pvbus_unit_device(u, i)->id, prefix,
+		    strlen(prefix)) == 0)
+			n++;
+	return (n);
+}
+
+/*
+ * A host with more frontends than a unit lists: TYPES types of PER devices
+ * under device/, written through the store itself.  The listing stops at
+ * the limit and says so; a bus opened without devices asks for none.
+ */
+#define TYPES	40
+#define PER	40
+#define LIMIT	1024	/* PV_MAXDEVICES, as pvbus(4) documents it */
+
+static void
+test_many_devices(void)
+{
+	struct pvbus_options o = { .cpuid_dump = dump };
+	const struct pvbus_unit *u;
+	struct pvbus *bus, *b2;
+	char key[64], v[16];
+	int t, d, e;
+
+	/* device/ is the host's: a privileged domain writes the frontends. */
+	server_domid = "0";
+	if (start_server() != 0 || pvbus_open(&bus, &o) != 0) {
+		printf("FAIL: many devices: no server\n");
+		check_failed = 1;
+		return;
+	}
+	e = kv(bus, PVBUS_KVWRITE, "data/k", "hello", v, sizeof(v));
+	for (t = 0; t < TYPES && e == 0; t++)
+		for (d = 0; d < PER && e == 0; d++) {
+			snprintf(key, sizeof(key), "device/t%02d/%d", t, d);
+			e = kv(bus, PVBUS_KVWRITE, key, "", v, sizeof(v));
+		}
+	CHECK("many devices written", e == 0);
+
+	CHECK("pvbus_open with many devices", pvbus_open(&b2, &o) == 0);
+	u = pvbus_unit(b2, 0);
+	CHECK("the listing stops at the limit", u != NULL &&
+	    pvbus_unit_ndevices(u) == LIMIT);
+	CHECK("the first frontends are listed", u != NULL &&
+	    has_device(u, "t00", "t00/0"));
+	CHECK_STR("the unit says it stopped", u ? attr(u, "devices_truncated") :
+	    NULL, "1024");
+	CHECK("no device is listed twice", u != NULL &&
+	    count_devices(u, "t00/") == PER);
+	pvbus_close(b2);
+
+	o.flags = PVBUS_OPEN_NO_DEVICES;
+	CHECK("pvbus_open without devices", pvbus_open(&b2, &o) == 0);
+	u = pvbus_unit(b2, 0);
+	CHECK("NO_DEVICES: no device listed", u != NULL &&
+	    pvbus_unit_ndevices(u) == 0 && attr(u, "devices_truncated") ==
+	    NULL);
+	CHECK_STR("NO_DEVICES: the store is attached", u ?
+	    pvbus_unit_store(u) : NULL, "xenstore");
+	CHECK("NO_DEVICES: a key reads", kv(b2, PVBUS_KVREAD, "data/k", NULL,
+	    v, sizeof(v)) == 0 && strcmp(v, "hello") == 0);
+	pvbus_close(b2);
+
+	o.flags = PVBUS_OPEN_NO_DEVICES | PVBUS_OPEN_NO_STORES;
+	CHECK("pvbus_open without devices and stores",
+	    pvbus_open(&b2, &o) == 0);
+	u = pvbus_unit(b2, 0);
+	CHECK("NO_STORES: no store, and no error", u != NULL &&
+	    pvbus_unit_store(u) == NULL &&
+	    pvbus_unit_store_error(u)[0] == '\0' &&
+	    pvbus_unit_ndevices(u) == 0);
+	CHECK("NO_STORES: the unit is still Xen", u != NULL &&
+	    strcmp(pvbus_unit_type(u), "Xen") == 0);
+	CHECK("NO_STORES: kvop is ENXIO", kv(b2, PVBUS_KVREAD, "data/k",
+	    NULL, v, sizeof(v)) == ENXIO);
+	pvbus_close(b2);
+	pvbus_close(bus);
+	stop_server();
 }
 
 static void
@@ -207,7 +294,8 @@ tests(void)
 
 	/* A frontend the kernel lists in sysfs is not listed twice. */
 	{
-		struct pvbus_options ropts = { .root = root, .cpuid_dump = dump };
+		struct pvbus_options ropts = { .root = root,
+		    .cpuid_dump = dump };
 		struct pvbus *rbus;
 		const struct pvbus_unit *ru;
 
@@ -290,6 +378,7 @@ main(int argc, char *argv[])
 	else
 		tests();
 	stop_server();
+	test_many_devices();
 	unlink(dump);
 	unlink(sock);
 	unlink(devtype);
