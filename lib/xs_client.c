@@ -201,7 +201,7 @@ xs_talk(struct xs_conn *c, uint32_t type, uint32_t tx,
 	struct xs_hdr hdr;
 	struct timespec deadline;
 	size_t len = 0;
-	int i, error, skipped = 0, closed;
+	int i, error, skipped = 0, closed, ms;
 
 	for (i = 0; i < iovcnt; i++) {
 		if (iov[i].iov_len > xs_payload_max(c) - len)
@@ -222,8 +222,14 @@ xs_talk(struct xs_conn *c, uint32_t type, uint32_t tx,
 	if ((error = xs_send_all(c, buf, XS_HDR_LEN + len)) != 0)
 		goto fail;
 
+	ms = c->timeout_ms > 0 ? c->timeout_ms : XS_REPLY_TIMEOUT_MS;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += XS_REPLY_TIMEOUT_MS / 1000;
+	deadline.tv_sec += ms / 1000;
+	deadline.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
 	for (;;) {
 		struct xs_reader rd;
 

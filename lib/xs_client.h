@@ -24,6 +24,7 @@
 struct xs_conn {
 	int		fd;		/* -1 when closed */
 	int		is_socket;
+	int		timeout_ms;	/* per reply; 0: XS_REPLY_TIMEOUT_MS */
 	uint32_t	next_req_id;	/* random at the first open */
 	char		path[PATH_MAX];	/* the transport in use */
 };

@@ -25,6 +25,8 @@ struct xs_store {
 	struct xs_msg	 msg;			/* one reply at a time */
 };
 
+static void	xs_store_detach(struct pv_unit *);
+
 static int
 xs_store_connect(struct pv_unit *unit, struct xs_store *s)
 {
@@ -72,8 +74,12 @@ xs_store_devices(struct pv_unit *unit, struct xs_store *s)
 		if (*type == '\0' || strlen(type) > 32)
 			continue;
 		snprintf(path, sizeof(path), "device/%s", type);
-		if (xs_directory_msg(&s->conn, path, &s->msg) != 0)
+		if (xs_directory_msg(&s->conn, path, &s->msg) != 0) {
+			/* The host failed (or went silent), not the type. */
+			if (s->conn.fd == -1)
+				break;
 			continue;
+		}
 		for (doff = 0; doff < s->msg.hdr.len; doff += strlen(dev) + 1) {
 			dev = s->msg.body + doff;
 			if (*dev == '\0')
@@ -120,8 +126,16 @@ xs_store_attach(struct pv_unit *unit)
 	unit->store_access = PVBUS_STORE_RW;
 	strlcpy(unit->store_path, s->conn.path, sizeof(unit->store_path));
 
-	/* A relative "domid" is the guest's own, wherever it lives. */
-	if (xs_read_msg(&s->conn, "domid", &s->msg) == 0) {
+	/*
+	 * A relative "domid" is the guest's own, wherever it lives.  A host
+	 * that does not answer it costs one wait, not one per request that
+	 * would follow: no store.
+	 */
+	if ((error = xs_read_msg(&s->conn, "domid", &s->msg)) == ETIMEDOUT) {
+		xs_store_detach(unit);
+		return (error);
+	}
+	if (error == 0) {
 		errno = 0;
 		domid = strtoul(s->msg.body, &end, 10);
 		if (errno == 0 && end != s->msg.body && *end == '\0' &&

@@ -161,13 +161,17 @@ static const char xen_dump[] =
     "   0x00000001 0x00: eax=0x000306e4 ebx=0x01020800 ecx=0xffba2203 edx=0x178bfbff\n"
     "   0x40000000 0x00: eax=0x40000001 ebx=0x566e6558 ecx=0x65584d4d edx=0x4d4d566e\n";
 
-/* A Xen unit's store with $XENSTORED_PATH at PATH: its error, "" if none. */
+/*
+ * A Xen unit's store with $XENSTORED_PATH at PATH: its error, "" if none.
+ * With KEY, a read of it too, its result in *KVERR.
+ */
 static void
-store_error(const char *path, char *buf, size_t len)
+store_error(const char *path, char *buf, size_t len, const char *key,
+    int *kverr)
 {
 	struct pvbus_options o = { 0 };
 	struct pvbus *bus;
-	char dump[PATH_MAX];
+	char dump[PATH_MAX], v[64];
 	FILE *f;
 
 	snprintf(dump, sizeof(dump), "%s/xen.cpuid", dir);
@@ -182,6 +186,9 @@ store_error(const char *path, char *buf, size_t len)
 		if (pvbus_nunits(bus) > 0)
 			strlcpy(buf, pvbus_unit_store_error(pvbus_unit(bus, 0)),
 			    len);
+		if (key != NULL)
+			*kverr = pvbus_kvop(bus, 0, PVBUS_KVREAD, key, v,
+			    sizeof(v));
 		pvbus_close(bus);
 	}
 	unsetenv("XENSTORED_PATH");
@@ -228,13 +235,13 @@ test_stream_types(void)
 	    "/dev/null") == 0 && c.fd != -1 && !c.is_socket);
 	xs_conn_close(&c);
 
-	store_error(fifo, err, sizeof(err));
+	store_error(fifo, err, sizeof(err), NULL, NULL);
 	snprintf(want, sizeof(want), "xenstore: %s: %s", fifo,
 	    strerror(ENODEV));
 	CHECK_STR("XENSTORED_PATH at a FIFO: no store, and why", err, want);
 	CHECK("nothing was written to the FIFO by pvbus_open", rfd != -1 &&
 	    read(rfd, buf, sizeof(buf)) <= 0);
-	store_error(file, err, sizeof(err));
+	store_error(file, err, sizeof(err), NULL, NULL);
 	snprintf(want, sizeof(want), "xenstore: %s: %s", file,
 	    strerror(ENODEV));
 	CHECK_STR("XENSTORED_PATH at a file: no store, and why", err, want);
@@ -244,6 +251,58 @@ test_stream_types(void)
 		close(rfd);
 	unlink(fifo);
 	unlink(file);
+}
+
+/* How many whole requests wait on FD (nonblocking), -1 on a partial one. */
+static int
+count_requests(int fd)
+{
+	unsigned char buf[XS_HDR_LEN + XS_PAYLOAD_MAX];
+	struct xs_hdr h;
+	int n = 0;
+
+	while (recv(fd, buf, XS_HDR_LEN, MSG_DONTWAIT) == XS_HDR_LEN) {
+		xs_hdr_unpack(buf, &h);
+		if (h.len > XS_PAYLOAD_MAX ||
+		    recv(fd, buf, h.len, MSG_DONTWAIT) != (ssize_t)h.len)
+			return (-1);
+		n++;
+	}
+	return (n);
+}
+
+/*
+ * A host that takes the connection and never answers: the open waits once
+ * for the first request, then gives the unit no store, and a read after it
+ * asks nothing more.
+ */
+static void
+test_silent(int lfd)
+{
+	char err[1024], want[PATH_MAX + 64];
+	int sfd, e = 0, n;
+
+	/* Connections earlier cases left in the backlog. */
+	fcntl(lfd, F_SETFL, O_NONBLOCK);
+	while ((sfd = accept(lfd, NULL, NULL)) != -1)
+		close(sfd);
+	fcntl(lfd, F_SETFL, 0);
+	store_error(sockpath, err, sizeof(err), "data/k", &e);
+	snprintf(want, sizeof(want), "xenstore: %s: %s", sockpath,
+	    strerror(ETIMEDOUT));
+	CHECK_STR("silent host: no store, and why", err, want);
+	CHECK("silent host: a read is ENXIO", e == ENXIO);
+	if ((sfd = accept(lfd, NULL, NULL)) == -1) {
+		printf("FAIL: silent host: accept: %s\n", strerror(errno));
+		check_failed = 1;
+		return;
+	}
+	n = count_requests(sfd);
+	CHECK("silent host: one request in all", n == 1);
+	close(sfd);
+	fcntl(lfd, F_SETFL, O_NONBLOCK);
+	CHECK("silent host: one connection in all", accept(lfd, NULL, NULL) ==
+	    -1 && errno == EAGAIN);
 }
 
 int
@@ -258,6 +317,7 @@ main(void)
 	test_crossed(lfd);
 	test_distinct();
 	test_stream_types();
+	test_silent(lfd);
 	close(lfd);
 	unlink(sockpath);
 	rmdir(dir);
