@@ -70,6 +70,36 @@ recv_hdr(int fd, struct xs_hdr *h)
 }
 
 /*
+ * READ on a new connection C, the server answering with TYPE and BODY (LEN
+ * bytes) under the request's own id: the client's verdict, -1 when the
+ * connection could not be made.
+ */
+static int
+answered(int lfd, struct xs_conn *c, uint32_t type, const char *body,
+    size_t len, struct xs_msg *reply)
+{
+	struct xs_hdr h;
+	int sfd, e;
+
+	if (xs_conn_open(c, &plat, sockpath) != 0 ||
+	    (sfd = accept(lfd, NULL, NULL)) == -1) {
+		printf("FAIL: connect: %s\n", strerror(errno));
+		check_failed = 1;
+		return (-1);
+	}
+	if (fork() == 0) {
+		if (recv_hdr(sfd, &h) == 0)
+			send_msg(sfd, type, h.req_id, body, len);
+		_exit(0);
+	}
+	e = xs_read_msg(c, "data/x", reply);
+	wait(NULL);
+	close(sfd);
+	xs_conn_close(c);
+	return (e);
+}
+
+/*
  * Another client's reply waits on the stream before this client's request
  * goes out: it has the id and type a client counting from 1 would expect.
  */
@@ -78,7 +108,6 @@ test_crossed(int lfd)
 {
 	static struct xs_msg reply;
 	struct xs_conn c;
-	struct xs_hdr h;
 	int sfd, e;
 
 	memset(&c, 0, sizeof(c));
@@ -100,41 +129,12 @@ test_crossed(int lfd)
 	close(sfd);
 
 	/* The right id with another type is not the reply either. */
-	if (xs_conn_open(&c, &plat, sockpath) != 0 ||
-	    (sfd = accept(lfd, NULL, NULL)) == -1) {
-		printf("FAIL: type: connect: %s\n", strerror(errno));
-		check_failed = 1;
-		return;
-	}
-	if (fork() == 0) {
-		if (recv_hdr(sfd, &h) == 0)
-			send_msg(sfd, XS_DIRECTORY, h.req_id, "a", 2);
-		_exit(0);
-	}
-	e = xs_read_msg(&c, "data/x", &reply);
+	e = answered(lfd, &c, XS_DIRECTORY, "a", 2, &reply);
 	CHECK("a reply of another type is refused", e == EIO);
-	wait(NULL);
-	close(sfd);
-	xs_conn_close(&c);
-
 	/* The right id and type is the reply. */
-	if (xs_conn_open(&c, &plat, sockpath) != 0 ||
-	    (sfd = accept(lfd, NULL, NULL)) == -1) {
-		printf("FAIL: match: connect: %s\n", strerror(errno));
-		check_failed = 1;
-		return;
-	}
-	if (fork() == 0) {
-		if (recv_hdr(sfd, &h) == 0)
-			send_msg(sfd, XS_READ, h.req_id, "mine", 4);
-		_exit(0);
-	}
-	e = xs_read_msg(&c, "data/x", &reply);
+	e = answered(lfd, &c, XS_READ, "mine", 4, &reply);
 	CHECK("the matching reply is taken", e == 0 &&
 	    strcmp(reply.body, "mine") == 0);
-	wait(NULL);
-	close(sfd);
-	xs_conn_close(&c);
 }
 
 /* Two connections of one process do not number alike. */
