@@ -110,6 +110,7 @@ xs_store_attach(struct pv_unit *unit)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return (ENOMEM);
 	s->conn.fd = -1;
+	s->conn.timeout_ms = unit->bus->store_timeout_ms;
 	error = pv_getenv(XS_ENV_PATH, s->env_path, sizeof(s->env_path));
 	if (error != 0 && error != ENOENT) {
 		free(s);
@@ -206,12 +207,16 @@ xs_store_kvop(struct pv_unit *unit, enum pvbus_kvop op, const char *key,
 	    strlen(key) + 1 + strlen(value) > xs_payload_max(&s->conn))
 		return (E2BIG);
 	if (op == PVBUS_KVREAD)
-		return (xs_store_read(s, key, value, valuelen));
-	if ((error = xs_write_str(&s->conn, key, value)) != 0)
-		return (error);
-	/* A write answers "OK", which OpenBSD gives back as an empty value. */
-	value[0] = '\0';
-	return (0);
+		error = xs_store_read(s, key, value, valuelen);
+	else if ((error = xs_write_str(&s->conn, key, value)) == 0) {
+		/* "OK", which OpenBSD gives back as an empty value. */
+		value[0] = '\0';
+	}
+	if (error == ETIMEDOUT)
+		snprintf(unit->store_error, sizeof(unit->store_error),
+		    "xenstore: %s: no answer within %d ms", unit->store_path,
+		    s->conn.timeout_ms);
+	return (error);
 }
 
 static void

@@ -169,7 +169,8 @@ static void
 store_error(const char *path, char *buf, size_t len, const char *key,
     int *kverr)
 {
-	struct pvbus_options o = { 0 };
+	/* A short bound, for the silent host. */
+	struct pvbus_options o = { .store_timeout_ms = 300 };
 	struct pvbus *bus;
 	char dump[PATH_MAX], v[64];
 	FILE *f;
@@ -305,6 +306,55 @@ test_silent(int lfd)
 	    -1 && errno == EAGAIN);
 }
 
+/*
+ * A host that answers the attach and then falls silent: the read gives up
+ * after the store timeout and the store error says what it waited for.
+ */
+static void
+test_silent_read(int lfd)
+{
+	struct pvbus_options o = { .store_timeout_ms = 300,
+	    .flags = PVBUS_OPEN_NO_DEVICES };
+	struct pvbus *bus;
+	struct xs_hdr h;
+	char dump[PATH_MAX], want[PATH_MAX + 64], v[64], b;
+	pid_t pid;
+	FILE *f;
+	int sfd, e = -1;
+
+	snprintf(dump, sizeof(dump), "%s/xen.cpuid", dir);
+	if ((f = fopen(dump, "w")) == NULL)
+		abort();
+	fputs(xen_dump, f);
+	fclose(f);
+	o.cpuid_dump = dump;
+	fcntl(lfd, F_SETFL, 0);
+	if ((pid = fork()) == 0) {
+		if ((sfd = accept(lfd, NULL, NULL)) == -1 ||
+		    recv_hdr(sfd, &h) != 0)
+			_exit(1);
+		send_msg(sfd, XS_READ, h.req_id, "7", 1);
+		/* Silent until the client goes away. */
+		while (read(sfd, &b, 1) > 0)
+			;
+		_exit(0);
+	}
+	setenv("XENSTORED_PATH", sockpath, 1);
+	if (pvbus_open(&bus, &o) == 0) {
+		e = pvbus_kvop(bus, 0, PVBUS_KVREAD, "data/k", v, sizeof(v));
+		snprintf(want, sizeof(want), "xenstore: %s: no answer within "
+		    "300 ms", sockpath);
+		CHECK("silent read: ETIMEDOUT", e == ETIMEDOUT);
+		CHECK_STR("silent read: the store error says so",
+		    pvbus_unit_store_error(pvbus_unit(bus, 0)), want);
+		pvbus_close(bus);
+	} else
+		CHECK("silent read: pvbus_open", 0);
+	unsetenv("XENSTORED_PATH");
+	waitpid(pid, NULL, 0);
+	unlink(dump);
+}
+
 int
 main(void)
 {
@@ -318,6 +368,7 @@ main(void)
 	test_distinct();
 	test_stream_types();
 	test_silent(lfd);
+	test_silent_read(lfd);
 	close(lfd);
 	unlink(sockpath);
 	rmdir(dir);
