@@ -49,6 +49,10 @@ PRELOAD_SRCS	:= $(wildcard tests/preload/*.c sim/kvphost/preload/*.c)
 PRELOADS	:= $(patsubst %.c,$(BUILD)/%.so,$(notdir $(PRELOAD_SRCS)))
 HEADERS		:= $(wildcard include/*.h include/*/*/*.h lib/*.h lib/*/*.h \
 		     sim/*.h sim/*/*.h fuzz/*.h tests/*.h)
+# The benchmark's programs; the libxenstore loop only where libxen-dev is.
+BENCH_PROGS	:= pair xsrelay floor_static floor_bsd xs_pvbus \
+		   $(if $(shell pkg-config --exists xenstore 2>/dev/null && echo y),xs_libxen)
+BENCHES		:= $(BENCH_PROGS:%=$(BUILD)/bench/%)
 
 .PHONY: all product static deb symbols run check check-vm deps deps-test \
 	bench fuzz lint install clean
@@ -70,7 +74,8 @@ MAN3_LINKS := $(shell sed -n 's/^\.Nm \(pvbus_[a-z_]*\).*/\1/p' man/libpvbus.3)
 STATIC	:= $(if $(filter 1,$(SAN)),,$(BUILD)/static/hostctl)
 
 all: $(PRODUCT) $(CMDS:%=$(BUILD)/%) $(STATIC) \
-	$(SIMS:%=$(BUILD)/%) $(UNITS) $(REPLAYS) $(HELPERS) $(PRELOADS)
+	$(SIMS:%=$(BUILD)/%) $(UNITS) $(REPLAYS) $(HELPERS) $(PRELOADS) \
+	$(BENCHES)
 
 product: $(PRODUCT)
 
@@ -139,6 +144,32 @@ $(BUILD)/%.so: tests/preload/%.c
 $(BUILD)/%.so: sim/kvphost/preload/%.c
 	$(CC) $(CPPFLAGS) $(PRELOAD_CFLAGS) -shared -o $@ $< -ldl
 
+# The benchmark's harness and floors are built without the sanitizers: they
+# measure, and the floor must be static.
+BENCH_CFLAGS	= $(filter-out -fsanitize=%,$(CFLAGS))
+
+$(BUILD)/bench/pair $(BUILD)/bench/xsrelay: $(BUILD)/bench/%: tests/bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -o $@ $<
+
+$(BUILD)/bench/floor_static: tests/bench/floor.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -static -o $@ $<
+
+$(BUILD)/bench/floor_bsd: tests/bench/floor.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -Wl,--no-as-needed -o $@ $< -lbsd
+
+$(BUILD)/bench/xs_pvbus: tests/bench/xs_pvbus.c tests/bench/xs_loop.h \
+	    $(BUILD)/libpvbus.a $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpvbus.a \
+	    $(LDLIBS)
+
+$(BUILD)/bench/xs_libxen: tests/bench/xs_libxen.c tests/bench/xs_loop.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs xenstore)
+
 # libFuzzer targets (clang), one per file in fuzz/ but replay.c.
 
 fuzz: $(FUZZERS)
@@ -166,7 +197,9 @@ check-vm: deps-test
 	@$(MAKE) --no-print-directory all
 	@tests/run $(BUILD) vm
 
-bench: all
+# Every benchmark against its peer, with a table and $(BUILD)/bench.json.
+bench: deps-test
+	@$(MAKE) --no-print-directory all
 	@tests/bench/run $(BUILD)
 
 lint:

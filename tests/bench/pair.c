@@ -1,0 +1,232 @@
+/*
+ * Runs commands side by side: WARM rounds that are not kept, then RUNS
+ * rounds, each round running every command once in the order given (ours,
+ * peer, ours, peer, ...), so that a machine that slows down or speeds up
+ * during the run weighs on all of them alike.
+ *
+ *   pair [-n runs] [-w warm] [-p] -- A [ARGS...] [-- B [ARGS...]]...
+ *
+ * For each command, one line:
+ *   STATUS WALL_MED MIN MAX CPU_MED MIN MAX RSS_MED MIN MAX OUT_MED MIN MAX
+ * wall and CPU (user + system) time in microseconds, peak RSS in KiB as the
+ * kernel counts it (the shared libraries' pages the process touched
+ * included), and with -p the first number the command printed (a figure it
+ * measured itself, such as operations per second), else 0.
+ *
+ * A command is started by fork and exec, with no shell between, so a
+ * do-nothing program measures the floor of starting a program.  Its exit
+ * status must be the same in every run; a change means the figures mix two
+ * behaviours, and pair fails.
+ */
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+#define MAXCMDS		8
+
+enum { WALL, CPU, RSS, OUT, NFIG };
+
+struct cmd {
+	char	**argv;
+	int	  status;	/* of the first run; -1 before it */
+	double	 *fig[NFIG];	/* RUNS samples of each figure */
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: pair [-n runs] [-w warm] [-p] -- "
+	    "A [ARGS...] [-- B [ARGS...]]...\n");
+	exit(2);
+}
+
+static double
+timespec_us(const struct timespec *a, const struct timespec *b)
+{
+	return ((b->tv_sec - a->tv_sec) * 1e6 + (b->tv_nsec - a->tv_nsec) / 1e3);
+}
+
+static double
+timeval_us(const struct timeval *tv)
+{
+	return (tv->tv_sec * 1e6 + tv->tv_usec);
+}
+
+/* The first number in BUF, or 0 when it holds none. */
+static double
+first_number(const char *buf)
+{
+	const char *p;
+
+	for (p = buf; *p != '\0'; p++)
+		if ((*p >= '0' && *p <= '9') ||
+		    (*p == '.' && p[1] >= '0' && p[1] <= '9'))
+			return (strtod(p, NULL));
+	return (0);
+}
+
+/*
+ * Run C once; with KEEP, store its figures as sample I.  With PRINTED its
+ * standard output is read for the figure it prints.
+ */
+static void
+run(struct cmd *c, int printed, int keep, size_t i)
+{
+	struct timespec t0, t1;
+	struct rusage ru;
+	char buf[256];
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+	int p[2] = { -1, -1 }, null, st;
+
+	if ((null = open("/dev/null", O_RDWR)) == -1)
+		err(1, "/dev/null");
+	if (printed && pipe(p) == -1)
+		err(1, "pipe");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((pid = fork()) == -1)
+		err(1, "fork");
+	if (pid == 0) {
+		dup2(null, 0);
+		dup2(printed ? p[1] : null, 1);
+		dup2(null, 2);
+		execvp(c->argv[0], c->argv);
+		_exit(127);
+	}
+	close(null);
+	if (printed) {
+		close(p[1]);
+		while ((n = read(p[0], buf + len, sizeof(buf) - 1 - len)) > 0 ||
+		    (n == -1 && errno == EINTR))
+			if (n > 0 && (len += n) == sizeof(buf) - 1)
+				break;
+		buf[len] = '\0';
+		close(p[0]);
+	}
+	while (wait4(pid, &st, 0, &ru) == -1)
+		if (errno != EINTR)
+			err(1, "wait4");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+
+	st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	if (c->status == -1)
+		c->status = st;
+	else if (st != c->status)
+		errx(1, "%s: exit status %d, then %d", c->argv[0], c->status,
+		    st);
+	if (!keep)
+		return;
+	c->fig[WALL][i] = timespec_us(&t0, &t1);
+	c->fig[CPU][i] = timeval_us(&ru.ru_utime) + timeval_us(&ru.ru_stime);
+	c->fig[RSS][i] = ru.ru_maxrss;
+	c->fig[OUT][i] = printed ? first_number(buf) : 0;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return ((x > y) - (x < y));
+}
+
+/* Median, least and greatest of the N samples V (sorted in place). */
+static void
+print_stats(double *v, size_t n)
+{
+	double med;
+
+	qsort(v, n, sizeof(*v), cmp_double);
+	med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	printf(" %.1f %.1f %.1f", med, v[0], v[n - 1]);
+}
+
+static unsigned long
+number(const char *arg, unsigned long min, unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	if (arg[0] < '0' || arg[0] > '9' ||
+	    (v = strtoul(arg, &end, 10), errno != 0) || *end != '\0' ||
+	    v < min || v > max)
+		usage();
+	return (v);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct cmd cmds[MAXCMDS];
+	size_t ncmds = 0, runs = 10, warm = 2, r, i, f;
+	int ch, printed = 0;
+
+	while ((ch = getopt(argc, argv, "+n:pw:")) != -1) {
+		switch (ch) {
+		case 'n':
+			runs = number(optarg, 1, 100000);
+			break;
+		case 'p':
+			printed = 1;
+			break;
+		case 'w':
+			warm = number(optarg, 0, 100000);
+			break;
+		default:
+			usage();
+		}
+	}
+	/* getopt has taken the first "--"; each further one starts a command. */
+	argc -= optind;
+	argv += optind;
+	while (argc > 0) {
+		if (ncmds == nitems(cmds))
+			errx(2, "more than %zu commands", nitems(cmds));
+		cmds[ncmds].argv = argv;
+		cmds[ncmds].status = -1;
+		while (argc > 0 && strcmp(argv[0], "--") != 0) {
+			argc--;
+			argv++;
+		}
+		if (argv == cmds[ncmds].argv)
+			usage();
+		if (argc > 0) {
+			*argv++ = NULL;
+			argc--;
+		}
+		for (f = 0; f < NFIG; f++)
+			if ((cmds[ncmds].fig[f] = calloc(runs,
+			    sizeof(double))) == NULL)
+				err(1, NULL);
+		ncmds++;
+	}
+	if (ncmds == 0)
+		usage();
+
+	for (r = 0; r < warm + runs; r++)
+		for (i = 0; i < ncmds; i++)
+			run(&cmds[i], printed, r >= warm, r - warm);
+
+	for (i = 0; i < ncmds; i++) {
+		printf("%d", cmds[i].status);
+		for (f = 0; f < NFIG; f++) {
+			print_stats(cmds[i].fig[f], runs);
+			free(cmds[i].fig[f]);
+		}
+		printf("\n");
+	}
+	return (0);
+}
