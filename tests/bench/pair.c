@@ -4,7 +4,7 @@
  * peer, ours, peer, ...), so that a machine that slows down or speeds up
  * during the run weighs on all of them alike.
  *
- *   pair [-n runs] [-w warm] [-p] -- A [ARGS...] [-- B [ARGS...]]...
+ *   pair [-n runs] [-w warm] [-p] [-k secs] -- A [ARGS...] [-- B [ARGS...]]...
  *
  * For each command, one line:
  *   STATUS WALL_MED MIN MAX CPU_MED MIN MAX RSS_MED MIN MAX OUT_MED MIN MAX
@@ -13,19 +13,27 @@
  * included), and with -p the first number the command printed (a figure it
  * measured itself, such as operations per second), else 0.
  *
+ * With -k, a command that runs until told to stop (a daemon) gets SIGTERM,
+ * with its process group, SECS seconds after it started; its peak RSS is then
+ * the greatest sum of the resident sets of its group, sampled every 100 ms,
+ * so that a daemon of several processes is not taken for its largest one.
+ *
  * A command is started by fork and exec, with no shell between, so a
  * do-nothing program measures the floor of starting a program.  Its exit
  * status must be the same in every run; a change means the figures mix two
  * behaviours, and pair fails.
  */
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +54,7 @@ struct cmd {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: pair [-n runs] [-w warm] [-p] -- "
+	fprintf(stderr, "usage: pair [-n runs] [-w warm] [-p] [-k secs] -- "
 	    "A [ARGS...] [-- B [ARGS...]]...\n");
 	exit(2);
 }
@@ -76,15 +84,85 @@ first_number(const char *buf)
 	return (0);
 }
 
+/* The resident set of process group PGRP in KiB, summed over /proc. */
+static double
+group_rss(pid_t pgrp)
+{
+	char path[sizeof("/proc//statm") + NAME_MAX], buf[512], *p;
+	struct dirent *d;
+	long pages, kib = 0;
+	DIR *dir;
+	FILE *f;
+	int pg;
+
+	if ((dir = opendir("/proc")) == NULL)
+		return (0);
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", d->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		/* The command name may hold anything; the fields follow ')'. */
+		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+		fclose(f);
+		if (p == NULL || sscanf(p, ") %*c %*d %d", &pg) != 1 ||
+		    pg != pgrp)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/statm", d->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fscanf(f, "%*s %ld", &pages) == 1)
+			kib += pages * (sysconf(_SC_PAGESIZE) / 1024);
+		fclose(f);
+	}
+	closedir(dir);
+	return (kib);
+}
+
+/*
+ * Wait for PID, which runs in its own process group; after SECS seconds
+ * stop the group.  Returns the peak RSS of the group seen meanwhile.
+ */
+static double
+wait_stopping(pid_t pid, unsigned long secs, int *st, struct rusage *ru,
+    const struct timespec *t0)
+{
+	const struct timespec tick = { 0, 100 * 1000 * 1000 };
+	struct timespec now;
+	double peak = 0, rss;
+	int signalled = 0;
+	pid_t w;
+
+	for (;;) {
+		if ((w = wait4(pid, st, WNOHANG, ru)) == pid)
+			return (peak);
+		if (w == -1 && errno != EINTR)
+			err(1, "wait4");
+		if ((rss = group_rss(pid)) > peak)
+			peak = rss;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (timespec_us(t0, &now) >= secs * 1e6 + signalled * 10e6) {
+			/* Ten seconds after SIGTERM it is SIGKILL. */
+			if (signalled++ == 1)
+				errx(1, "pid %d does not end on SIGTERM",
+				    (int)pid);
+			kill(-pid, SIGTERM);
+		}
+		nanosleep(&tick, NULL);
+	}
+}
+
 /*
  * Run C once; with KEEP, store its figures as sample I.  With PRINTED its
  * standard output is read for the figure it prints.
  */
 static void
-run(struct cmd *c, int printed, int keep, size_t i)
+run(struct cmd *c, int printed, unsigned long stop, int keep, size_t i)
 {
 	struct timespec t0, t1;
 	struct rusage ru;
+	double peak = 0;
 	char buf[256];
 	size_t len = 0;
 	ssize_t n;
@@ -99,6 +177,8 @@ run(struct cmd *c, int printed, int keep, size_t i)
 	if ((pid = fork()) == -1)
 		err(1, "fork");
 	if (pid == 0) {
+		if (stop)
+			setpgid(0, 0);
 		dup2(null, 0);
 		dup2(printed ? p[1] : null, 1);
 		dup2(null, 2);
@@ -106,6 +186,8 @@ run(struct cmd *c, int printed, int keep, size_t i)
 		_exit(127);
 	}
 	close(null);
+	if (stop)
+		setpgid(pid, pid);	/* before the first sample, whoever runs first */
 	if (printed) {
 		close(p[1]);
 		while ((n = read(p[0], buf + len, sizeof(buf) - 1 - len)) > 0 ||
@@ -115,9 +197,12 @@ run(struct cmd *c, int printed, int keep, size_t i)
 		buf[len] = '\0';
 		close(p[0]);
 	}
-	while (wait4(pid, &st, 0, &ru) == -1)
-		if (errno != EINTR)
-			err(1, "wait4");
+	if (stop)
+		peak = wait_stopping(pid, stop, &st, &ru, &t0);
+	else
+		while (wait4(pid, &st, 0, &ru) == -1)
+			if (errno != EINTR)
+				err(1, "wait4");
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 
 	st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -130,7 +215,7 @@ run(struct cmd *c, int printed, int keep, size_t i)
 		return;
 	c->fig[WALL][i] = timespec_us(&t0, &t1);
 	c->fig[CPU][i] = timeval_us(&ru.ru_utime) + timeval_us(&ru.ru_stime);
-	c->fig[RSS][i] = ru.ru_maxrss;
+	c->fig[RSS][i] = peak > ru.ru_maxrss ? peak : ru.ru_maxrss;
 	c->fig[OUT][i] = printed ? first_number(buf) : 0;
 }
 
@@ -172,10 +257,14 @@ main(int argc, char *argv[])
 {
 	struct cmd cmds[MAXCMDS];
 	size_t ncmds = 0, runs = 10, warm = 2, r, i, f;
+	unsigned long stop = 0;
 	int ch, printed = 0;
 
-	while ((ch = getopt(argc, argv, "+n:pw:")) != -1) {
+	while ((ch = getopt(argc, argv, "+k:n:pw:")) != -1) {
 		switch (ch) {
+		case 'k':
+			stop = number(optarg, 1, 3600);
+			break;
 		case 'n':
 			runs = number(optarg, 1, 100000);
 			break;
@@ -218,7 +307,7 @@ main(int argc, char *argv[])
 
 	for (r = 0; r < warm + runs; r++)
 		for (i = 0; i < ncmds; i++)
-			run(&cmds[i], printed, r >= warm, r - warm);
+			run(&cmds[i], printed, stop, r >= warm, r - warm);
 
 	for (i = 0; i < ncmds; i++) {
 		printf("%d", cmds[i].status);

@@ -29,12 +29,20 @@ if [ "$RC" = 1 ] && echo "$ERR" | grep -q 'exit status 0, then 1'; then
 else
 	fail "pair: a status that changes fails" "exit $RC: $ERR"
 fi
+# A daemon stand-in of two processes: stopped with its group after 1 s.
+run "$P" -k 1 -n 1 -w 0 -- sh -c 'sleep 60 & wait'
+if [ "$RC" = 0 ] && echo "$OUT" | awk '$1 != 143 || $8 <= 0 { exit 1 }'; then
+	pass "pair -k: the group stopped by SIGTERM"
+else
+	fail "pair -k: the group stopped by SIGTERM" "exit $RC: $OUT $ERR"
+fi
 run "$P" -n 0 -- true
 expect "pair: no runs is a usage error" 2 "" \
-    "usage: pair [-n runs] [-w warm] [-p] -- A [ARGS...] [-- B [ARGS...]]..."
+    "usage: pair [-n runs] [-w warm] [-p] [-k secs] -- A [ARGS...] [-- B [ARGS...]]..."
 
 # --- The driver, once through.
 BENCH_RUNS=1 BENCH_WARM=0 BENCH_OPS=5 BENCH_RECORDS=5 BENCH_AGENT_S=1 \
+    BENCH_AGENT_RUNS=1 \
     BENCH_JSON=$T/bench.json run "$TOP/tests/bench/run" "$B"
 echo "$OUT" >"$T/table"
 if [ "$RC" = 0 ]; then
@@ -42,12 +50,17 @@ if [ "$RC" = 0 ]; then
 else
 	fail "driver: every row measured" "exit $RC: $(echo "$ERR" | head -n 5)"
 fi
-run python3 - "$T/bench.json" <<'PY'
+# The agent rows where pvbusd has an agent.
+agent=
+"$B/pvbusd" -\? 2>&1 | grep -q -e '\[-a' && agent=1
+run python3 - "$T/bench.json" "$agent" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))["metrics"]
-want = ("detect floor", "detect: hostctl", "vmware read", "vmware write",
+want = ["detect floor", "detect: hostctl", "vmware read", "vmware write",
     "xenstore read", "xenstore write", "xenstore requests", "kvp read",
-    "kvp list", "stripped size", "peak rss")
+    "kvp list", "stripped size", "peak rss"]
+if sys.argv[2]:
+    want += ["agent cpu", "agent peak rss"]
 errs = []
 names = [r.get("name") for r in m]
 if len(set(names)) != len(names):
