@@ -11,6 +11,7 @@
 #include "pv.h"
 #include "hv/hv.h"
 #include "ident.h"
+#include "store/stores.h"
 
 #define CPUID_HV_PRESENT	(1u << 31)	/* leaf 1 ECX */
 
@@ -144,19 +145,46 @@ pv_attach(struct pv_unit *unit, unsigned int flags)
 	if (unit->hv->devices != NULL && (flags & PVBUS_OPEN_NO_DEVICES) == 0)
 		unit->hv->devices(unit);
 	unit->store_access = PVBUS_STORE_NONE;
-	if (store == NULL || (flags & PVBUS_OPEN_NO_STORES))
+	if (flags & PVBUS_OPEN_NO_STORES)
 		return;
-	unit->store_access = PVBUS_STORE_RW;
-	if ((error = store->attach(unit)) == 0) {
-		unit->store = store;
-		return;
+	/* The firmware's tables are the machine's: the native unit's. */
+	if (unit->index == 0)
+		(void)pv_smbios_probe(unit);
+	if (store != NULL) {
+		unit->store_access = PVBUS_STORE_RW;
+		if ((error = store->attach(unit)) == 0) {
+			unit->store = store;
+			return;
+		}
+		snprintf(unit->store_error, sizeof(unit->store_error),
+		    "%s: %s%s%s", store->name, unit->store_path,
+		    unit->store_path[0] != '\0' ? ": " : "", strerror(error));
+		unit->store_path[0] = '\0';
+		unit->store_state = NULL;
+		unit->store_access = PVBUS_STORE_NONE;
 	}
-	snprintf(unit->store_error, sizeof(unit->store_error),
-	    "%s: %s%s%s", store->name, unit->store_path,
-	    unit->store_path[0] != '\0' ? ": " : "", strerror(error));
-	unit->store_path[0] = '\0';
-	unit->store_state = NULL;
-	unit->store_access = PVBUS_STORE_NONE;
+	/* Without a store of its own, the OEM strings are the unit's. */
+	if (unit->smbios_state != NULL) {
+		char *why = unit->store_error;
+		size_t len = sizeof(unit->store_error);
+		int e;
+
+		unit->store_path[0] = '\0';
+		if ((e = pv_store_smbios.attach(unit)) == 0) {
+			unit->store = &pv_store_smbios;
+			why[0] = '\0';
+			return;
+		}
+		/* Both reasons: the unit's own store's, then the strings'. */
+		if (why[0] != '\0')
+			strlcat(why, "; ", len);
+		strlcat(why, pv_store_smbios.name, len);
+		strlcat(why, ": ", len);
+		strlcat(why, unit->store_path, len);
+		strlcat(why, ": ", len);
+		strlcat(why, strerror(e), len);
+		unit->store_path[0] = '\0';
+	}
 }
 
 int
@@ -223,6 +251,7 @@ pvbus_close(struct pvbus *bus)
 
 		if (u->store != NULL && u->store->detach != NULL)
 			u->store->detach(u);
+		pv_smbios_detach(u);
 		free(u->attrs);
 		free(u->devices);
 	}
@@ -342,6 +371,13 @@ pvbus_kvop(struct pvbus *bus, size_t unit, enum pvbus_kvop op,
 		return (ENXIO);
 	if (valuelen == 0 || key == NULL || value == NULL)
 		return (EINVAL);
+	/* The firmware's OEM strings answer their keys on any store. */
+	if (u->smbios_state != NULL && pv_smbios_key(key)) {
+		error = pv_store_smbios.kvop(u, op, key, value, valuelen);
+		if (error != 0)
+			value[0] = '\0';
+		return (error);
+	}
 	if (op == PVBUS_KVWRITE && u->store_access != PVBUS_STORE_RW)
 		return (EROFS);
 	/* What the op gave up waiting for, if it does, goes here. */

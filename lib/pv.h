@@ -183,6 +183,8 @@ struct pv_unit {
 	enum pvbus_store_access		 store_access;
 	char				 store_path[PATH_MAX];
 	char				 store_error[PATH_MAX + 64];
+	/* The firmware's OEM strings, on the native unit (store/smbios.c). */
+	void				*smbios_state;
 };
 
 struct pv_ident;

@@ -13,7 +13,7 @@ fi
 run "$QEMU_RUN" sh -c true
 expect "usage without --" 125 "" \
     "usage: qemu-run [--fw-cfg NAME=STRING]... [--fw-cfg-file NAME=PATH]...
-                [--add PATH]... -- COMMAND [ARGS...]"
+                [--oem-string STRING]... [--add PATH]... -- COMMAND [ARGS...]"
 run "$QEMU_RUN" --add "$T/none" -- true
 expect "--add of a missing file" 125 "" "qemu-run: no such file: $T/none"
 
