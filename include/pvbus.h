@@ -248,6 +248,29 @@ int	pvbus_kvop(struct pvbus *bus, size_t unit, enum pvbus_kvop op,
 	    const char *key, char *value, size_t valuelen);
 
 /*
+ * Wait until KEY's value in unit n's store differs from the one it had when
+ * the call began; a key absent then counts as a value, so one that appears
+ * is a change.  Returns 0 with the new value in VALUE (read as
+ * pvbus_kvop() reads it, within VALUELEN bytes); ENOENT when the key was
+ * removed (VALUE empty); ETIMEDOUT when TIMEOUT_MS milliseconds passed
+ * first (-1: no limit); EOPNOTSUPP for a store whose values never change
+ * (fw_cfg, the SMBIOS OEM strings); otherwise the errors of pvbus_kvop()
+ * for KEY, such as EINVAL for a key the store refuses.
+ *
+ * Each store waits its own way, none by spinning: XenStore sets a watch
+ * (XS_WATCH) on a connection of its own and reads the key again when it
+ * fires, for KEY or a node below it; when the server goes away it
+ * reconnects, every 100 ms at first and then less often up to once a
+ * second, and sets the watch again.  KVP waits for changes of the pool's
+ * file with inotify(7) and reads the key again under the pool's lock.
+ * guestinfo, which has no notification, reads the key again 100 ms after
+ * the start, the interval doubling after each read that finds no change,
+ * up to 2 s.
+ */
+int	pvbus_watch(struct pvbus *bus, size_t unit, const char *key,
+	    char *value, size_t valuelen, int timeout_ms);
+
+/*
  * The OpenBSD ioctl contract of /dev/pvbusN, in one place: checks in the order
  * pvbusioctl makes them, lengths, ERANGE and the copy-out.  UNIT is the minor
  * number, CMD one of PVBUSIOC_*, WRITABLE non-zero when the descriptor was

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <limits.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <bsd/string.h>
 
@@ -127,6 +128,26 @@ int	pv_cpuid_has(const struct pv_platform *, uint32_t leaf);
 
 struct pv_unit;
 
+/* A wait for a key to change (pvbus_watch(), lib/watch.c). */
+enum pv_watch_step {
+	PV_WATCH_ARM,		/* start listening, before the first read */
+	PV_WATCH_WAIT,		/* until the key may have changed */
+	PV_WATCH_END		/* stop listening, free the state */
+};
+
+struct pv_watch {
+	const char	*key;
+	int		 has_deadline;
+	struct timespec	 deadline;	/* CLOCK_MONOTONIC */
+	unsigned int	 rounds;	/* WAITs that found no change */
+	void		*state;		/* the store's, from ARM to END */
+};
+
+/* Milliseconds to the watch's deadline, 0 past it, -1 without one. */
+int	pv_watch_ms_left(const struct pv_watch *);
+/* Sleep MS milliseconds: 0, or ETIMEDOUT when the deadline comes first. */
+int	pv_watch_sleep(const struct pv_watch *, int ms);
+
 /* An information store driver: one per protocol. */
 struct pv_store_ops {
 	const char	*name;
@@ -148,6 +169,16 @@ struct pv_store_ops {
 	int		(*kvop)(struct pv_unit *, enum pvbus_kvop, const char *key,
 			    char *value, size_t valuelen);
 	void		(*detach)(struct pv_unit *);
+	/*
+	 * Optional: wait for W->key to change.  ARM starts listening (before
+	 * the caller's first read, so that no change falls between), WAIT
+	 * returns 0 when the key may have changed (the caller reads it again
+	 * and compares), ETIMEDOUT at the deadline or another errno, END
+	 * frees what ARM set up (also after a failed ARM).  WAIT sleeps in
+	 * the kernel; it never spins.  NULL: the store does not change.
+	 */
+	int		(*watch)(struct pv_unit *, struct pv_watch *,
+			    enum pv_watch_step);
 };
 
 /* A hypervisor interface: one per hypervisor, like OpenBSD's pvbus_types. */

@@ -384,3 +384,90 @@ xs_directory_list(struct xs_conn *c, const char *path, size_t max,
 	}
 	return (error);
 }
+
+int
+xs_watch_set(struct xs_conn *c, const char *path, const char *token)
+{
+	unsigned char buf[XS_HDR_LEN + XS_PAYLOAD_MAX];
+	size_t plen = strlen(path) + 1, tlen = strlen(token) + 1;
+	struct xs_reader rd;
+	struct xs_hdr hdr;
+	struct timespec deadline;
+	int error, replied = 0;
+
+	if (plen + tlen > xs_payload_max(c))
+		return (E2BIG);
+	if (c->fd == -1)
+		return (EIO);
+	hdr.type = XS_WATCH;
+	hdr.req_id = c->next_req_id++;
+	if (c->next_req_id == 0)
+		c->next_req_id = 1;
+	hdr.tx_id = 0;
+	hdr.len = plen + tlen;
+	xs_hdr_pack(&hdr, buf);
+	memcpy(buf + XS_HDR_LEN, path, plen);
+	memcpy(buf + XS_HDR_LEN + plen, token, tlen);
+	if ((error = xs_send_all(c, buf, XS_HDR_LEN + plen + tlen)) != 0)
+		goto fail;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += XS_REPLY_TIMEOUT_MS / 1000;
+	for (;;) {
+		error = xs_recv_msg(c, &rd, &deadline);
+		/* A server that does not fire at once still set the watch. */
+		if (error == ETIMEDOUT && replied)
+			return (0);
+		if (error != 0)
+			goto fail;
+		if (rd.msg.hdr.type == XS_WATCH_EVENT) {
+			if (replied)
+				return (0);
+			continue;
+		}
+		if ((error = xs_reply_match(&hdr, &rd.msg)) == EIO)
+			goto fail;
+		if (error != 0)
+			return (error);
+		replied = 1;
+	}
+ fail:
+	xs_conn_close(c);
+	return (error);
+}
+
+/* Poll's bound for one wait without a deadline: an hour, then again. */
+#define XS_WAIT_STEP_S	3600
+
+int
+xs_watch_next(struct xs_conn *c, const struct timespec *deadline,
+    struct xs_msg *ev)
+{
+	struct xs_reader rd;
+	struct timespec step;
+	int error;
+
+	if (c->fd == -1)
+		return (EIO);
+	for (;;) {
+		if (deadline == NULL) {
+			clock_gettime(CLOCK_MONOTONIC, &step);
+			step.tv_sec += XS_WAIT_STEP_S;
+		}
+		error = xs_recv_msg(c, &rd, deadline != NULL ? deadline :
+		    &step);
+		if (error == ETIMEDOUT && deadline == NULL)
+			continue;
+		if (error == ETIMEDOUT)
+			return (error);
+		if (error != 0) {
+			xs_conn_close(c);
+			return (EIO);
+		}
+		/* Anything else is a late reply of no interest. */
+		if (rd.msg.hdr.type == XS_WATCH_EVENT) {
+			memcpy(&ev->hdr, &rd.msg.hdr, sizeof(ev->hdr));
+			memcpy(ev->body, rd.msg.body, rd.msg.hdr.len + 1);
+			return (0);
+		}
+	}
+}

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #include "pv.h"
 #include "xs_wire.h"
@@ -77,5 +78,19 @@ int	xs_directory_msg(struct xs_conn *, const char *path,
 #define XS_DIRPART_RETRIES	8
 int	xs_directory_list(struct xs_conn *, const char *path, size_t max,
 	    char **names, size_t *len);
+
+/*
+ * Watches, on a connection that carries nothing else: their events would
+ * put xs_talk()'s replies out of step.  xs_watch_set() sends WATCH PATH
+ * TOKEN and reads its reply, then the event a server fires at once when a
+ * watch is set (waiting XS_REPLY_TIMEOUT_MS at most for either); 0, the
+ * errno of an ERROR reply, E2BIG, EIO, ETIMEDOUT.  xs_watch_next() waits
+ * for the next event until DEADLINE (CLOCK_MONOTONIC; NULL: none) and
+ * leaves it in EV: 0, ETIMEDOUT, or EIO when the server has gone.  EIO
+ * closes the connection.
+ */
+int	xs_watch_set(struct xs_conn *, const char *path, const char *token);
+int	xs_watch_next(struct xs_conn *, const struct timespec *deadline,
+	    struct xs_msg *ev);
 
 #endif /* XS_CLIENT_H */

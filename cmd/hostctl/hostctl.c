@@ -36,7 +36,8 @@ struct bus_handle {
 struct args {
 	const char	*in;
 	const char	*out;
-	int		 qflag, tflag, lflag, jflag, sflag, vflag;
+	int		 qflag, tflag, lflag, jflag, sflag, vflag, wflag;
+	int		 timeout_ms;	/* -W, or -1 */
 	int		 inprocess;	/* -C or -r: never a device */
 	int		 argc;		/* key and value */
 	char	       **argv;
@@ -61,8 +62,10 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: %s [-jlqstv] [-C cpuid-dump] [-f device] "
-	    "[-i input] [-o output]\n\t       [-r root] key [value]\n",
-	    getprogname());
+	    "[-i input] [-o output]\n\t       [-r root] key [value]\n"
+	    "       %s -w [-jq] [-C cpuid-dump] [-f device] [-o output] "
+	    "[-r root]\n\t       [-W seconds] key\n",
+	    getprogname(), getprogname());
 	exit(1);
 }
 
@@ -261,7 +264,7 @@ parse_args(int argc, char *argv[], struct args *a, struct bus_handle *h)
 
 	/* getopt(3) names the program in its messages as usage() does. */
 	argv[0] = (char *)getprogname();
-	while ((ch = getopt(argc, argv, "C:f:i:jlo:qr:stv")) != -1) {
+	while ((ch = getopt(argc, argv, "C:f:i:jlo:qr:stvW:w")) != -1) {
 		switch (ch) {
 		case 'C':
 			h->opts.cpuid_dump = optarg;
@@ -298,6 +301,12 @@ parse_args(int argc, char *argv[], struct args *a, struct bus_handle *h)
 		case 'v':
 			a->vflag = 1;
 			break;
+		case 'W':
+			a->timeout_ms = watch_timeout(optarg);
+			break;
+		case 'w':
+			a->wflag = 1;
+			break;
 		default:
 			usage();
 		}
@@ -306,10 +315,13 @@ parse_args(int argc, char *argv[], struct args *a, struct bus_handle *h)
 	a->argv = argv + optind;
 
 	/* -l and -t take no key; OpenBSD's -t ignores one, as here. */
-	if ((a->jflag && !a->lflag && !a->tflag && !a->sflag) ||
+	if ((a->jflag && !a->lflag && !a->tflag && !a->sflag && !a->wflag) ||
 	    (a->lflag && (a->tflag || a->argc > 0)) ||
 	    (a->sflag && (a->lflag || a->tflag || a->argc > 0)) ||
-	    (a->vflag && !a->lflag && !a->tflag && !a->sflag))
+	    (a->vflag && !a->lflag && !a->tflag && !a->sflag) ||
+	    (a->timeout_ms != -1 && !a->wflag) ||
+	    (a->wflag && (a->lflag || a->tflag || a->sflag || a->in != NULL ||
+	    a->argc != 1)))
 		usage();
 	if (a->vflag) {
 		h->opts.evidence = ident_evidence;
@@ -549,6 +561,46 @@ mode_kv(const struct args *a, struct bus_handle *h, struct output *o)
 	return (0);
 }
 
+/* -w: wait for the key to change, in process (see watch.c). */
+static int
+mode_watch(const struct args *a, struct bus_handle *h, struct output *o)
+{
+	const struct pvbus_unit *u = pvbus_unit(h->bus, h->unit);
+	struct pvbus_req pvr;
+	int error;
+
+	req_init(&pvr);
+	if ((error = kvsetstr(pvr.pvr_key, a->argv[0], strlen(a->argv[0]),
+	    pvr.pvr_keylen)) != 0)
+		return (error == EFBIG ? failx("key too long") :
+		    fail(error, "key"));
+	error = pvbus_watch(h->bus, h->unit, pvr.pvr_key, pvr.pvr_value,
+	    pvr.pvr_valuelen, a->timeout_ms);
+	switch (error) {
+	case 0:
+	case ENOENT:		/* removed */
+		break;
+	case ETIMEDOUT:
+		return (failx("%s: timed out", pvr.pvr_key));
+	case EOPNOTSUPP:
+		return (failx("watch: %s: %s does not change", pvr.pvr_key,
+		    strncmp(pvr.pvr_key, "smbios/", 7) != 0 &&
+		    pvbus_unit_store(u) != NULL ? pvbus_unit_store(u) :
+		    "the firmware's table"));
+	case ENXIO:
+		if (pvbus_unit_store_error(u)[0] != '\0')
+			return (failx("watch: %s (%s)", strerror(error),
+			    pvbus_unit_store_error(u)));
+		/* FALLTHROUGH */
+	default:
+		return (fail(error, "watch: %s", pvr.pvr_key));
+	}
+	if (out_commit(o) != 0)
+		return (1);
+	return (watch_report(o->fp, pvr.pvr_key, pvr.pvr_value, error,
+	    a->jflag, a->qflag));
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -558,6 +610,7 @@ main(int argc, char *argv[])
 	int error, rc, none = 0;
 
 	memset(&a, 0, sizeof(a));
+	a.timeout_ms = -1;
 	parse_args(argc, argv, &a, &h);
 	if (h.opts.root != NULL && (error = root_check(h.opts.root)) != 0)
 		errc(1, error, "%s", h.opts.root);
@@ -566,8 +619,11 @@ main(int argc, char *argv[])
 	/* Only -l shows devices (-t and -s leave out more, parse_args). */
 	if (!a.lflag)
 		h.opts.flags |= PVBUS_OPEN_NO_DEVICES;
-	/* -v -t through pvbusd's device explains what the library sees. */
-	if ((a.lflag || a.sflag || a.vflag || a.inprocess ||
+	/*
+	 * -v -t through pvbusd's device explains what the library sees;
+	 * pvbusd's device has no request to wait with: -w is in process.
+	 */
+	if ((a.lflag || a.sflag || a.vflag || a.wflag || a.inprocess ||
 	    !is_device(h.path)) && bus_load(&h) != 0)
 		rc = 1;
 	else if (a.sflag)
@@ -578,6 +634,8 @@ main(int argc, char *argv[])
 		rc = fail(error, "open: %s", h.path);
 	else if (a.tflag)
 		rc = mode_type(&a, &h, &o);
+	else if (a.wflag)
+		rc = mode_watch(&a, &h, &o);
 	else
 		rc = mode_kv(&a, &h, &o);
 

@@ -165,6 +165,38 @@ pv_guestinfo_kvop(struct pv_unit *unit, enum pvbus_kvop op, const char *key,
 	return (pv_guestinfo_op(gi->t, op, key, value, valuelen));
 }
 
+/*
+ * The host tells the guest nothing when a value changes: read again, 100 ms
+ * after the start and then half as often after each read that found no
+ * change, down to once in 2 s.  A change is seen within that interval; an
+ * idle watch costs one info-get every 2 s.
+ */
+#define PV_GUESTINFO_POLL_FIRST_MS	100
+#define PV_GUESTINFO_POLL_MAX_MS	2000
+
+static int
+pv_guestinfo_watch(struct pv_unit *unit, struct pv_watch *w,
+    enum pv_watch_step step)
+{
+	int ms = PV_GUESTINFO_POLL_FIRST_MS;
+	unsigned int i;
+
+	(void)unit;
+	switch (step) {
+	case PV_WATCH_ARM:
+		return (pv_guestinfo_check_key(w->key, PVBUS_KVREAD));
+	case PV_WATCH_WAIT:
+		for (i = 0; i < w->rounds && ms < PV_GUESTINFO_POLL_MAX_MS; i++)
+			ms *= 2;
+		if (ms > PV_GUESTINFO_POLL_MAX_MS)
+			ms = PV_GUESTINFO_POLL_MAX_MS;
+		return (pv_watch_sleep(w, ms));
+	case PV_WATCH_END:
+		break;
+	}
+	return (0);
+}
+
 static void
 pv_guestinfo_detach(struct pv_unit *unit)
 {
@@ -177,4 +209,5 @@ const struct pv_store_ops pv_store_guestinfo = {
 	.attach = pv_guestinfo_attach,
 	.kvop = pv_guestinfo_kvop,
 	.detach = pv_guestinfo_detach,
+	.watch = pv_guestinfo_watch,
 };

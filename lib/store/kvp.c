@@ -7,9 +7,11 @@
  * Names follow OpenBSD's hyperv(4): "External/KEY", "Guest/KEY", "Auto/KEY",
  * "Guest/Parameters/KEY", and "Auto/Internal/KEY" for pool 4; "POOL/" lists.
  */
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -452,6 +454,102 @@ kvp_kvop(struct pv_unit *unit, enum pvbus_kvop op, const char *name,
 	return (kvp_write(unit, pool, key, value));
 }
 
+/*
+ * hv_kvp_daemon rewrites a pool file whole, under its lock, when the host
+ * sets or deletes a key; the directory's inotify watch sees the file
+ * modified, replaced or created (the daemon makes it at start).  Every event
+ * that names the pool's file, after those already queued are drained, is a
+ * reason to read the key again under the lock.
+ */
+struct kvp_watch {
+	int	fd;
+	char	file[32];
+};
+
+/*
+ * Not IN_CLOSE_WRITE: reading a pool opens it for writing (the lock is a
+ * write lock), so every read would wake the watch again.
+ */
+#define KVP_WATCH_EVENTS	(IN_MODIFY | IN_CREATE | IN_MOVED_TO | \
+	    IN_DELETE | IN_ATTRIB)
+
+static int
+kvp_watch_drain(struct kvp_watch *kw, int *hit)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ev;
+	ssize_t n, off;
+
+	for (;;) {
+		if ((n = read(kw->fd, buf, sizeof(buf))) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (errno == EAGAIN ? 0 : errno);
+		}
+		for (off = 0; off + (ssize_t)sizeof(*ev) <= n;
+		    off += sizeof(*ev) + ev->len) {
+			ev = (const struct inotify_event *)(buf + off);
+			if ((ev->mask & IN_Q_OVERFLOW) || (ev->len > 0 &&
+			    strcmp(ev->name, kw->file) == 0))
+				*hit = 1;
+		}
+	}
+}
+
+static int
+kvp_watch(struct pv_unit *unit, struct pv_watch *w, enum pv_watch_step step)
+{
+	struct kvp_watch *kw = w->state;
+	struct pollfd pfd;
+	enum kvp_pool pool;
+	const char *key;
+	char dir[PATH_MAX];
+	int error, hit = 0, rc;
+
+	switch (step) {
+	case PV_WATCH_ARM:
+		if ((error = kvp_name_parse(w->key, &pool, &key)) != 0)
+			return (error);
+		if ((error = pv_path(unit->plat, unit->store_path, dir,
+		    sizeof(dir))) != 0)
+			return (error);
+		if ((kw = calloc(1, sizeof(*kw))) == NULL)
+			return (ENOMEM);
+		snprintf(kw->file, sizeof(kw->file), KVP_POOL_FILE, pool);
+		kw->fd = -1;
+		w->state = kw;
+		if ((kw->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1)
+			return (errno);
+		if (inotify_add_watch(kw->fd, dir, KVP_WATCH_EVENTS) == -1)
+			return (errno);
+		return (0);
+	case PV_WATCH_WAIT:
+		while (!hit) {
+			pfd.fd = kw->fd;
+			pfd.events = POLLIN;
+			rc = poll(&pfd, 1, pv_watch_ms_left(w));
+			if (rc == -1 && errno == EINTR)
+				continue;
+			if (rc == -1)
+				return (errno);
+			if (rc == 0)
+				return (ETIMEDOUT);
+			if ((error = kvp_watch_drain(kw, &hit)) != 0)
+				return (error);
+		}
+		return (0);
+	case PV_WATCH_END:
+		if (kw != NULL) {
+			if (kw->fd != -1)
+				close(kw->fd);
+			free(kw);
+		}
+		w->state = NULL;
+		break;
+	}
+	return (0);
+}
+
 static int
 kvp_attach(struct pv_unit *unit)
 {
@@ -483,4 +581,5 @@ const struct pv_store_ops pv_store_kvp = {
 	.name = "kvp",
 	.attach = kvp_attach,
 	.kvop = kvp_kvop,
+	.watch = kvp_watch,
 };

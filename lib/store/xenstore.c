@@ -219,6 +219,86 @@ xs_store_kvop(struct pv_unit *unit, enum pvbus_kvop op, const char *key,
 	return (error);
 }
 
+/*
+ * A watch on a connection of its own.  When the server goes away (xenstored
+ * restarted, xssim killed) it is reconnected to, 100 ms after the loss and
+ * then up to a second apart, and the watch set again; the store's own
+ * connection is dropped then too, as it leads to the old server.  The event
+ * a newly set watch fires makes the caller read the key on the new server.
+ */
+#define XS_WATCH_TOKEN		"pvbus"
+#define XS_RETRY_FIRST_MS	100
+#define XS_RETRY_MAX_MS		1000
+
+struct xs_watch_state {
+	struct xs_conn	conn;
+	struct xs_msg	ev;
+};
+
+static int
+xs_watch_arm(struct pv_unit *unit, struct xs_store *s,
+    struct xs_watch_state *ws, const char *key)
+{
+	int error;
+
+	if ((error = xs_conn_open(&ws->conn, unit->plat,
+	    s->env_path[0] != '\0' ? s->env_path : NULL)) != 0)
+		return (EIO);
+	return (xs_watch_set(&ws->conn, key, XS_WATCH_TOKEN));
+}
+
+static int
+xs_store_watch(struct pv_unit *unit, struct pv_watch *w,
+    enum pv_watch_step step)
+{
+	struct xs_store *s = unit->store_state;
+	struct xs_watch_state *ws = w->state;
+	int error, ms = XS_RETRY_FIRST_MS;
+
+	switch (step) {
+	case PV_WATCH_ARM:
+		if ((error = xs_path_check(w->key, 0)) != 0)
+			return (error);
+		if ((ws = calloc(1, sizeof(*ws))) == NULL)
+			return (ENOMEM);
+		ws->conn.fd = -1;
+		w->state = ws;
+		return (xs_watch_arm(unit, s, ws, w->key));
+	case PV_WATCH_WAIT:
+		for (;;) {
+			if (ws->conn.fd != -1) {
+				error = xs_watch_next(&ws->conn,
+				    w->has_deadline ? &w->deadline : NULL,
+				    &ws->ev);
+				if (error != EIO)
+					return (error);
+			}
+			/* The server is gone: wait, then find it again. */
+			if ((error = pv_watch_sleep(w, ms)) != 0)
+				return (error);
+			if (ms < XS_RETRY_MAX_MS)
+				ms = ms * 2 > XS_RETRY_MAX_MS ?
+				    XS_RETRY_MAX_MS : ms * 2;
+			error = xs_watch_arm(unit, s, ws, w->key);
+			if (error == 0) {
+				xs_conn_close(&s->conn);
+				return (0);
+			}
+			if (error != EIO && error != ETIMEDOUT)
+				return (error);
+			xs_conn_close(&ws->conn);
+		}
+	case PV_WATCH_END:
+		if (ws != NULL) {
+			xs_conn_close(&ws->conn);
+			free(ws);
+		}
+		w->state = NULL;
+		break;
+	}
+	return (0);
+}
+
 static void
 xs_store_detach(struct pv_unit *unit)
 {
@@ -236,4 +316,5 @@ const struct pv_store_ops pv_store_xenstore = {
 	.attach = xs_store_attach,
 	.kvop = xs_store_kvop,
 	.detach = xs_store_detach,
+	.watch = xs_store_watch,
 };

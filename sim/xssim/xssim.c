@@ -119,6 +119,29 @@ open_pty(const char *link, int *slavep)
 	return (-1);
 }
 
+/*
+ * --log: the request's type and its first string, with bytes other than
+ * printable ASCII as \ooo, so that tests can count what a client asked.
+ */
+static void
+log_request(struct xss *s, const struct xs_msg *m)
+{
+	size_t i;
+
+	if (s->log == NULL)
+		return;
+	fprintf(s->log, "%s ", xs_type_name(m->hdr.type));
+	for (i = 0; i < m->hdr.len && m->body[i] != '\0'; i++) {
+		if (m->body[i] > ' ' && m->body[i] < 0x7f &&
+		    m->body[i] != '\\')
+			fputc(m->body[i], s->log);
+		else
+			fprintf(s->log, "\\%03o", (unsigned char)m->body[i]);
+	}
+	fputc('\n', s->log);
+	fflush(s->log);
+}
+
 static void
 conn_input(struct xss *s, struct xss_conn *conn)
 {
@@ -142,8 +165,10 @@ conn_input(struct xss *s, struct xss_conn *conn)
 			return;
 		}
 		off += used;
-		if (done)
+		if (done) {
+			log_request(s, &conn->rd.msg);
 			xss_dispatch(s, conn, &conn->rd.msg);
+		}
 	}
 }
 
@@ -153,7 +178,8 @@ usage(void)
 	fprintf(stderr, "usage: xssim [--socket path] [--pty link] "
 	    "[--domid n] [--entry-nb n]\n"
 	    "             [--entry-size n] [--watch-nb n] [--transaction n] "
-	    "[--perm-nb n]\n");
+	    "[--perm-nb n]\n"
+	    "             [--log file]\n");
 	exit(2);
 }
 
@@ -187,6 +213,7 @@ main(int argc, char *argv[])
 		{ "watch-nb", required_argument, NULL, NUM + 3 },
 		{ "transaction", required_argument, NULL, NUM + 4 },
 		{ "perm-nb", required_argument, NULL, NUM + 5 },
+		{ "log", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct xss s = {
@@ -225,6 +252,15 @@ main(int argc, char *argv[])
 			break;
 		case 'p':
 			link = optarg;
+			break;
+		case 'l':
+			if (s.log != NULL)
+				fclose(s.log);
+			if ((s.log = fopen(optarg, "ae")) == NULL) {
+				fprintf(stderr, "xssim: %s: %s\n", optarg,
+				    strerror(errno));
+				return (1);
+			}
 			break;
 		default:
 			usage();

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "xs_wire.h"
 
@@ -94,6 +95,7 @@ struct xss {
 	uint32_t		 next_tx;
 	struct xss_quota	 quota;
 	struct xss_conn		*conns;
+	FILE			*log;		/* --log: one line a request */
 };
 
 /* What an operation works on: the store, or a transaction's copy. */
