@@ -57,6 +57,12 @@ struct pvbus_options {
 	 * waited for.
 	 */
 	int		 store_timeout_ms;
+	/*
+	 * For tests: the vsock context of VMware's secure RPC, instead of
+	 * the hypervisor's (0).  1, the guest's own loopback, reaches a
+	 * server in the same guest (Linux's vsock_loopback).
+	 */
+	unsigned int	 vmware_vsock_cid;
 };
 
 /* The default bound of every store wait. */

@@ -211,6 +211,7 @@ pvbus_open(struct pvbus **busp, const struct pvbus_options *opts)
 		return (error);
 	}
 	bus->flags = opts ? opts->flags : 0;
+	bus->vmware_vsock_cid = opts ? opts->vmware_vsock_cid : 0;
 	pv_identify(bus);
 	for (i = 0; i < bus->nunits; i++) {
 		struct pv_unit *u = &bus->units[i];

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <linux/vm_sockets.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -371,4 +372,49 @@ pv_cpuid_has(const struct pv_platform *plat, uint32_t leaf)
 		if (plat->dump[i].leaf == leaf)
 			return (1);
 	return (0);
+}
+
+int
+pv_vsock_connect(unsigned int cid, unsigned int port, int privileged,
+    int *fdp)
+{
+	struct sockaddr_vm local, remote;
+	unsigned int lport;
+	int fd, error;
+
+	*fdp = -1;
+	memset(&remote, 0, sizeof(remote));
+	remote.svm_family = AF_VSOCK;
+	remote.svm_cid = cid;
+	remote.svm_port = port;
+	for (lport = 1023;; lport--) {
+		if ((fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC,
+		    0)) == -1)
+			return (errno);
+		if (privileged) {
+			memset(&local, 0, sizeof(local));
+			local.svm_family = AF_VSOCK;
+			local.svm_cid = VMADDR_CID_ANY;
+			local.svm_port = lport;
+			if (bind(fd, (struct sockaddr *)&local,
+			    sizeof(local)) == -1) {
+				error = errno;
+				close(fd);
+				if (error == EADDRINUSE && lport > 1)
+					continue;
+				return (error);
+			}
+		}
+		if (connect(fd, (struct sockaddr *)&remote,
+		    sizeof(remote)) == 0) {
+			*fdp = fd;
+			return (0);
+		}
+		error = errno;
+		close(fd);
+		/* The host may still hold the pair a closed client used. */
+		if (privileged && error == ECONNRESET && lport > 1)
+			continue;
+		return (error);
+	}
 }

@@ -111,6 +111,17 @@ int	pv_getenv(const char *name, char *buf, size_t len);
  * ENODEV for anything else (a FIFO, a regular file), or errno.
  */
 int	pv_open_stream(const char *path, int *fdp, int *is_socket);
+/*
+ * A stream to vsock CID:PORT; when PRIVILEGED, from the first free source
+ * port below 1024, counting down from 1023 as open-vm-tools does (a host
+ * trusts only those).  0 with the descriptor in *fdp, or: EAFNOSUPPORT without
+ * vsock, ENODEV without a transport to CID, ECONNREFUSED, ETIMEDOUT,
+ * EADDRINUSE when no such port is free, EACCES when binding one is not
+ * allowed.  Only for VMware's secure RPC: the guest's vsock leads to its
+ * host.
+ */
+int	pv_vsock_connect(unsigned int cid, unsigned int port, int privileged,
+	    int *fdp);
 /* A symlink's target as stored; 0 or errno. */
 int	pv_readlink(const struct pv_platform *, const char *path, char *buf,
 	    size_t len);
@@ -224,6 +235,7 @@ struct pvbus {
 	struct pv_platform	 plat;
 	int			 store_timeout_ms;	/* the option, never 0 */
 	unsigned int		 flags;		/* PVBUS_OPEN_* */
+	unsigned int		 vmware_vsock_cid;	/* from the options */
 	struct pv_unit		 units[PV_MAXUNITS];
 	size_t			 nunits;
 	struct pv_ident		*ident;		/* lib/ident.h */

@@ -146,11 +146,28 @@ int	pv_vmw_rpci_result(const char *reply, size_t len, const char **text,
 int	pv_guestinfo_op(const struct pv_vmw_transport *t, enum pvbus_kvop op,
 	    const char *key, char *value, size_t valuelen);
 
-/* The store of a unit: its transport and the GETVERSION answer. */
+/*
+ * One RPCI exchange as pv_vmw_rpci() makes it, through whichever channel
+ * CTX stands for.
+ */
+typedef int (*pv_vmw_rpci_fn)(void *ctx, const char *msg, size_t len,
+	    char *reply, size_t cap, size_t *replylen);
+
+/* pv_guestinfo_op() through any channel. */
+int	pv_guestinfo_op_via(pv_vmw_rpci_fn fn, void *ctx, enum pvbus_kvop op,
+	    const char *key, char *value, size_t valuelen);
+
+/*
+ * The store of a unit: its transport and the GETVERSION answer, and secure
+ * RPC: vsock to VSOCK_CID is tried first, and after it fails to connect
+ * (VSOCK_ERROR, the errno) the backdoor alone.
+ */
 struct pv_guestinfo {
 	const struct pv_vmw_transport	*t;
 	uint32_t			 version;
 	uint32_t			 type;
+	unsigned int			 vsock_cid;
+	int				 vsock_error;
 };
 
 /* Whether KEY can be sent: 0, EINVAL, EOPNOTSUPP (a listing) on a read. */

@@ -542,6 +542,13 @@ mode_kv(const struct args *a, struct bus_handle *h, struct output *o)
 		free(str);
 		return (rc);
 	}
+	/* A refusal of guestinfo says which channels were tried. */
+	if (error == EACCES && h->bus != NULL &&
+	    pvbus_unit_store(pvbus_unit(h->bus, h->unit)) != NULL &&
+	    strcmp(pvbus_unit_store(pvbus_unit(h->bus, h->unit)),
+	    "guestinfo") == 0)
+		return (failx("ioctl: %s (guestinfo: %s)", strerror(error),
+		    pvbus_unit_store_path(pvbus_unit(h->bus, h->unit))));
 	if (error != 0)
 		return (fail(error, "ioctl"));
 

@@ -40,10 +40,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pv.h"
 #include "store/stores.h"
 #include "vmware_rpc.h"
+#include "vmware_vsock.h"
 
 #define PV_GUESTINFO_KEYMAX	4096
 
@@ -68,8 +70,23 @@ pv_guestinfo_check_key(const char *key, enum pvbus_kvop op)
 	return (0);
 }
 
+static int
+pv_guestinfo_backdoor(void *ctx, const char *msg, size_t len, char *reply,
+    size_t cap, size_t *replylen)
+{
+	return (pv_vmw_rpci(ctx, msg, len, reply, cap, replylen));
+}
+
 int
 pv_guestinfo_op(const struct pv_vmw_transport *t, enum pvbus_kvop op,
+    const char *key, char *value, size_t valuelen)
+{
+	return (pv_guestinfo_op_via(pv_guestinfo_backdoor, (void *)(uintptr_t)t,
+	    op, key, value, valuelen));
+}
+
+int
+pv_guestinfo_op_via(pv_vmw_rpci_fn fn, void *ctx, enum pvbus_kvop op,
     const char *key, char *value, size_t valuelen)
 {
 	const char *text;
@@ -100,8 +117,7 @@ pv_guestinfo_op(const struct pv_vmw_transport *t, enum pvbus_kvop op,
 		memcpy(msg + sizeof(pv_guestinfo_get) + klen, value, vlen);
 	}
 
-	error = pv_vmw_rpci(t, msg, len, reply, PV_VMW_MAXREPLY + 1,
-	    &replylen);
+	error = fn(ctx, msg, len, reply, PV_VMW_MAXREPLY + 1, &replylen);
 	if (error == 0)
 		error = pv_vmw_rpci_result(reply, replylen, &text, &textlen);
 	if (error == 0) {
@@ -143,6 +159,7 @@ pv_guestinfo_attach(struct pv_unit *unit)
 	if ((gi = calloc(1, sizeof(*gi))) == NULL)
 		return (ENOMEM);
 	gi->t = &pv_vmw_backdoor;
+	gi->vsock_cid = unit->bus->vmware_vsock_cid;
 	gi->version = version;
 	gi->type = type;
 	unit->store_state = gi;
@@ -156,13 +173,53 @@ pv_guestinfo_attach(struct pv_unit *unit)
 	return (0);
 }
 
+/*
+ * Secure RPC first, as open-vm-tools' RPC channel does: a host that trusts
+ * only vsock from a privileged port answers the backdoor "Permission
+ * denied".  A vsock that cannot connect (no vsock, no transport to the
+ * hypervisor, refused: hvsim turns it off) leaves the backdoor, for this
+ * bus's life; the unit's store path says which channel is in use.  Once
+ * connected, a failure is the answer: the request may have been done.
+ */
+struct pv_guestinfo_call {
+	struct pv_unit		*unit;
+	struct pv_guestinfo	*gi;
+};
+
+static int
+pv_guestinfo_secure(void *ctx, const char *msg, size_t len, char *reply,
+    size_t cap, size_t *replylen)
+{
+	struct pv_guestinfo_call *c = ctx;
+	struct pv_guestinfo *gi = c->gi;
+	int error, connected;
+
+	if (gi->vsock_error == 0) {
+		error = pv_vmw_vsock_rpci(gi->vsock_cid, geteuid() == 0, msg,
+		    len, reply, cap, replylen, &connected);
+		if (connected) {
+			snprintf(c->unit->store_path,
+			    sizeof(c->unit->store_path), "vsock %u:%u",
+			    gi->vsock_cid, PV_VMW_VSOCK_RPCI_PORT);
+			return (error == EMSGSIZE ? EIO : error);
+		}
+		gi->vsock_error = error != 0 ? error : EIO;
+		snprintf(c->unit->store_path, sizeof(c->unit->store_path),
+		    "backdoor port 0x%x (vsock %u:%u: %s)", PV_BD_PORT,
+		    gi->vsock_cid, PV_VMW_VSOCK_RPCI_PORT,
+		    strerror(gi->vsock_error));
+	}
+	return (pv_vmw_rpci(gi->t, msg, len, reply, cap, replylen));
+}
+
 static int
 pv_guestinfo_kvop(struct pv_unit *unit, enum pvbus_kvop op, const char *key,
     char *value, size_t valuelen)
 {
-	struct pv_guestinfo *gi = unit->store_state;
+	struct pv_guestinfo_call c = { unit, unit->store_state };
 
-	return (pv_guestinfo_op(gi->t, op, key, value, valuelen));
+	return (pv_guestinfo_op_via(pv_guestinfo_secure, &c, op, key, value,
+	    valuelen));
 }
 
 /*

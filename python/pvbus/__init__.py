@@ -42,6 +42,7 @@ class _Options(ctypes.Structure):
         ("evidence", EVIDENCE),
         ("evidence_ctx", ctypes.c_void_p),
         ("store_timeout_ms", ctypes.c_int),
+        ("vmware_vsock_cid", ctypes.c_uint),
     ]
 
 
