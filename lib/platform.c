@@ -333,6 +333,8 @@ pv_open_stream(const char *path, int *fdp, int *is_socket)
 	return (0);
 }
 
+#define PV_VSOCK_RESETS	8
+
 int
 pv_read_at(const struct pv_platform *plat, const char *path, off_t off,
     void *buf, size_t len, size_t *got)
@@ -379,7 +381,7 @@ pv_vsock_connect(unsigned int cid, unsigned int port, int privileged,
     int *fdp)
 {
 	struct sockaddr_vm local, remote;
-	unsigned int lport;
+	unsigned int lport, resets = 0;
 	int fd, error;
 
 	*fdp = -1;
@@ -412,8 +414,12 @@ pv_vsock_connect(unsigned int cid, unsigned int port, int privileged,
 		}
 		error = errno;
 		close(fd);
-		/* The host may still hold the pair a closed client used. */
-		if (privileged && error == ECONNRESET && lport > 1)
+		/*
+		 * The host may still hold the pair a closed client used: try
+		 * a few other ports, not all of them (nobody may listen).
+		 */
+		if (privileged && error == ECONNRESET && lport > 1 &&
+		    ++resets < PV_VSOCK_RESETS)
 			continue;
 		return (error);
 	}

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,6 +261,7 @@ kvsetfile(char *dst, const char *input, size_t dstlen)
 static void
 parse_args(int argc, char *argv[], struct args *a, struct bus_handle *h)
 {
+	const char *env, *errstr;
 	int ch;
 
 	/* getopt(3) names the program in its messages as usage() does. */
@@ -313,6 +315,16 @@ parse_args(int argc, char *argv[], struct args *a, struct bus_handle *h)
 	}
 	a->argc = argc - optind;
 	a->argv = argv + optind;
+
+	/*
+	 * For tests in a guest whose only vsock is the loopback: the context
+	 * of VMware's secure RPC.
+	 */
+	if ((env = getenv("PVBUS_VSOCK_CID")) != NULL) {
+		h->opts.vmware_vsock_cid = strtonum(env, 0, UINT_MAX, &errstr);
+		if (errstr != NULL)
+			errx(1, "PVBUS_VSOCK_CID %s: %s", env, errstr);
+	}
 
 	/* -l and -t take no key; OpenBSD's -t ignores one, as here. */
 	if ((a->jflag && !a->lflag && !a->tflag && !a->sflag && !a->wflag) ||

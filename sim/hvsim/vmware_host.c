@@ -60,6 +60,7 @@ static const struct option vmw_options[] = {
 	{ "checkpoint-every",	required_argument,	NULL, OPT_CPT },
 	{ "no-cookies",		no_argument,		NULL, OPT_NO_COOKIES },
 	{ "secure-rpc",		no_argument,		NULL, OPT_SECURE_RPC },
+	{ "vsock-rpci",		no_argument,		NULL, OPT_VSOCK_RPCI },
 	{ "max-channels",	required_argument,	NULL, OPT_MAX_CHANNELS },
 	{ "vmware-fault",	required_argument,	NULL, OPT_FAULT },
 	{ NULL, 0, NULL, 0 }
@@ -500,6 +501,9 @@ vmw_host_option(struct vmw_host *h, int val, const char *arg)
 	case OPT_SECURE_RPC:
 		h->secure_rpc = 1;
 		return (0);
+	case OPT_VSOCK_RPCI:
+		h->vsock_rpci = 1;
+		return (0);
 	case OPT_CPT:
 		if (sim_number(arg, 2, VMW_MAXCPT, &n) == -1) {
 			sim_number_error("hvsim", "--checkpoint-every", arg, 2,
@@ -577,6 +581,7 @@ vmw_host_new(void)
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return (NULL);
 	h->max_channels = VMW_MAXCHANNELS;
+	h->server_life = -1;
 	return (h);
 }
 
@@ -616,6 +621,26 @@ vmw_reply(struct vmw_chan *ch, const char *status, const void *text,
 
 #define PREFIX		"guestinfo."
 
+static void	vmw_rpci(struct vmw_host *, struct vmw_chan *, const char *,
+		    size_t);
+
+int
+vmw_host_rpci(struct vmw_host *h, const char *msg, size_t len, int trusted,
+    unsigned char **reply, size_t *replylen)
+{
+	struct vmw_chan ch;
+
+	memset(&ch, 0, sizeof(ch));
+	ch.used = 1;
+	ch.proto = PROTO_RPCI;
+	h->trusted = trusted;
+	vmw_rpci(h, &ch, msg, len);
+	h->trusted = 0;
+	*reply = ch.out;
+	*replylen = ch.outlen;
+	return (ch.out == NULL ? -1 : 0);
+}
+
 /* Execute one RPCI command and queue its reply. */
 static void
 vmw_rpci(struct vmw_host *h, struct vmw_chan *ch, const char *msg, size_t len)
@@ -630,7 +655,8 @@ vmw_rpci(struct vmw_host *h, struct vmw_chan *ch, const char *msg, size_t len)
 	alen = msg + len - arg;
 #define IS(c)	(cmdlen == strlen(c) && memcmp(msg, (c), cmdlen) == 0)
 
-	if ((IS("info-get") || IS("info-set")) && h->secure_rpc) {
+	if ((IS("info-get") || IS("info-set")) && h->secure_rpc &&
+	    !h->trusted) {
 		vmw_reply(ch, "0 Permission denied", NULL, 0);
 		return;
 	}
@@ -960,7 +986,11 @@ vmw_option(void *ctx, int val, const char *arg)
 static int
 vmw_init(void *ctx)
 {
-	return (vmw_host_init(ctx));
+	struct vmw_host *h = ctx;
+
+	if (vmw_host_init(h) != 0)
+		return (-1);
+	return (h->vsock_rpci ? vmw_secure_rpc_start(h) : 0);
 }
 
 static int
@@ -979,6 +1009,7 @@ vmw_io(void *ctx, const struct hvsim_io *io, struct user_regs_struct *regs)
 static void
 vmw_free(void *ctx)
 {
+	vmw_secure_rpc_stop(ctx);
 	vmw_host_free(ctx);
 }
 

@@ -25,7 +25,7 @@ enum vmw_fault {
 /* The model's long options (the val of each). */
 enum {
 	OPT_STATE = 0x5600, OPT_GUESTINFO, OPT_NO_HB, OPT_CPT, OPT_NO_COOKIES,
-	OPT_SECURE_RPC, OPT_MAX_CHANNELS, OPT_FAULT
+	OPT_SECURE_RPC, OPT_MAX_CHANNELS, OPT_FAULT, OPT_VSOCK_RPCI
 };
 
 struct vmw_chan {
@@ -54,6 +54,9 @@ struct vmw_host {
 	int			 no_hb;
 	int			 no_cookies;
 	int			 secure_rpc;
+	int			 vsock_rpci;	/* serve secure RPC too */
+	int			 trusted;	/* the caller is on such a port */
+	int			 server_life;	/* its end of a pipe, or -1 */
 	unsigned long		 cpt_every;
 	unsigned int		 max_channels;
 	enum vmw_fault		 fault;
@@ -88,5 +91,20 @@ struct vmw_entry *vmw_host_lookup(struct vmw_host *, const char *key,
 /* Set KEY in memory only; 0 or -1 (ENOMEM). */
 int	vmw_host_set(struct vmw_host *, const char *key, size_t klen,
 	    const void *value, size_t vlen);
+
+/*
+ * One RPCI command, answered as the backdoor's channel would but for a
+ * caller on a privileged vsock port when TRUSTED (--secure-rpc then lets
+ * info-get and info-set through).  *REPLY is allocated; 0 or -1 (ENOMEM).
+ */
+int	vmw_host_rpci(struct vmw_host *, const char *msg, size_t len,
+	    int trusted, unsigned char **reply, size_t *replylen);
+
+/*
+ * The host end of secure RPC (secure_rpc.c): a process serving RPCI on
+ * vsock port 976 with the host's --state; 0 or -1 (message printed).
+ */
+int	vmw_secure_rpc_start(struct vmw_host *);
+void	vmw_secure_rpc_stop(struct vmw_host *);
 
 #endif /* HVSIM_VMWARE_HOST_H */

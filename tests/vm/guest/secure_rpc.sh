@@ -1,0 +1,41 @@
+#!/bin/sh
+# In the guest (tests/vm/secure_rpc.sh boots it, with vsock_loopback
+# loaded): VMware's secure RPC.  hvsim --vsock-rpci serves RPCI on vsock
+# port 976 beside its backdoor, the two sharing one --state; with
+# --secure-rpc the backdoor refuses info-get and info-set.  hostctl reaches
+# the server through the loopback (PVBUS_VSOCK_CID=1); vmware-rpctool, which
+# has the backdoor only, is refused.
+. "$PVBUS_TOP/tests/lib.sh"
+
+S=$T/state
+RPC=/pvbus/add/vmware-rpctool
+hv() { timeout 60 hvsim --profile vmware --state "$S" "$@"; }
+export PVBUS_VSOCK_CID=1
+
+[ -e /sys/module/vsock_loopback ] && pass "vsock_loopback is loaded" ||
+    fail "vsock_loopback is loaded" "$(ls /sys/module | tr '\n' ' ')"
+
+run hv --vsock --secure-rpc --vsock-rpci -- hostctl guestinfo.sec 'over vsock'
+expect "hostctl writes over vsock to a locked-down host" 0 ""
+run hv --vsock --secure-rpc --vsock-rpci -- hostctl guestinfo.sec
+expect "hostctl reads it back over vsock" 0 "over vsock"
+run hv --secure-rpc -- hostctl guestinfo.sec
+expect "without vsock the backdoor alone is refused" 1 "" \
+    "hostctl: ioctl: Permission denied (guestinfo: backdoor port 0x5658 (vsock 1:976: Address family not supported by protocol))"
+run hv --vsock --secure-rpc -- hostctl guestinfo.sec
+case $RC:$ERR in
+"1:hostctl: ioctl: Permission denied (guestinfo: backdoor port 0x5658 (vsock 1:976: "*"))")
+	pass "with no server on vsock the backdoor is tried, and refused" ;;
+*)	fail "with no server on vsock the backdoor is tried, and refused" "exit $RC: $ERR" ;;
+esac
+run hv --secure-rpc --vsock --vsock-rpci -- "$RPC" "info-get guestinfo.sec"
+expect "vmware-rpctool, backdoor only, is refused" 1 "" "Permission denied"
+run hv -- "$RPC" "info-get guestinfo.sec"
+expect "vmware-rpctool reads what hostctl wrote over vsock" 0 "over vsock"
+run hv -- "$RPC" "info-set guestinfo.sec from the backdoor"
+run hv --vsock --secure-rpc --vsock-rpci -- hostctl guestinfo.sec
+expect "hostctl over vsock reads what vmware-rpctool set" 0 "from the backdoor"
+# Not root: the source port is not privileged, and the host says no.
+run hv --vsock --secure-rpc --vsock-rpci -- as_nobody hostctl guestinfo.sec
+expect "an unprivileged source port is refused over vsock" 1 "" \
+    "hostctl: ioctl: Permission denied (guestinfo: vsock 1:976)"
