@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "listing.h"
 #include "pv.h"
 #include "smbios.h"
 #include "store/stores.h"
@@ -190,18 +191,17 @@ smbios_copy(const char *str, char *value, size_t valuelen)
 static int
 smbios_list(const struct smbios_state *s, char *value, size_t valuelen)
 {
-	size_t i, off = 0;
-	int n;
+	struct pv_listing l;
+	char num[24];
+	size_t i;
+	int error, n;
 
-	value[0] = '\0';
+	if ((error = pv_listing_init(&l, value, valuelen)) != 0)
+		return (error);
 	for (i = 0; i < s->oem.n; i++) {
-		n = snprintf(value + off, valuelen - off, "%s%zu",
-		    i > 0 ? "\n" : "", i + 1);
-		if (n < 0 || (size_t)n >= valuelen - off) {
-			value[0] = '\0';
-			return (ERANGE);
-		}
-		off += n;
+		n = snprintf(num, sizeof(num), "%zu", i + 1);
+		if ((error = pv_listing_add(&l, num, n)) != 0)
+			return (error);
 	}
 	return (0);
 }
