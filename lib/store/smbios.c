@@ -46,14 +46,13 @@ smbios_read_file(const struct pv_platform *plat, const char *path,
     unsigned char **buf, size_t *len)
 {
 	unsigned char *b, *nb;
-	size_t cap = 4096, n = 0;
-	ssize_t r;
+	size_t cap = 4096, n = 0, got;
 	int fd, error = 0;
 
 	*buf = NULL;
 	*len = 0;
-	if ((fd = pv_open(plat, path, O_RDONLY, 0)) == -1)
-		return (errno);
+	if ((error = pv_open(plat, path, O_RDONLY, 0, &fd)) != 0)
+		return (error);
 	if ((b = malloc(cap)) == NULL) {
 		close(fd);
 		return (ENOMEM);
@@ -71,15 +70,11 @@ smbios_read_file(const struct pv_platform *plat, const char *path,
 			b = nb;
 			cap *= 2;
 		}
-		if ((r = read(fd, b + n, cap - n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			error = errno;
+		if ((error = pv_read_full(fd, b + n, cap - n, &got)) != 0)
 			break;
-		}
-		if (r == 0)
+		n += got;
+		if (n < cap)
 			break;
-		n += r;
 	}
 	close(fd);
 	if (error != 0) {
@@ -115,9 +110,10 @@ static int
 smbios_load(const struct pv_platform *plat, struct smbios_state *s)
 {
 	struct dirent **names;
-	int i, n, error = 0, found = 0;
+	size_t i, n = 0;
+	int error = 0, found = 0, listed;
 
-	n = pv_scandir(plat, SMBIOS_ENTRIES, &names);
+	listed = pv_scandir(plat, SMBIOS_ENTRIES, &names, &n) == 0;
 	for (i = 0; i < n; i++) {
 		if (error == 0 && strncmp(names[i]->d_name, "11-", 3) == 0) {
 			snprintf(s->path, sizeof(s->path), "%s/%s/raw",
@@ -127,7 +123,7 @@ smbios_load(const struct pv_platform *plat, struct smbios_state *s)
 		}
 		free(names[i]);
 	}
-	if (n >= 0)
+	if (listed)
 		free(names);
 	if (found) {
 		/* Several files: name their directory unless one failed. */
