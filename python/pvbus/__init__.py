@@ -98,6 +98,8 @@ _device = _proto("pvbus_unit_device", ctypes.POINTER(_Device), _vp, _sz)
 _access = _proto("pvbus_unit_store_access", ctypes.c_int, _vp)
 _kvop = _proto("pvbus_kvop", ctypes.c_int, _vp, _sz, ctypes.c_int,
                ctypes.c_char_p, ctypes.c_char_p, _sz)
+_watch = _proto("pvbus_watch", ctypes.c_int, _vp, _sz, ctypes.c_char_p,
+                ctypes.c_char_p, _sz, ctypes.c_int)
 
 Attr = collections.namedtuple("Attr", "name kind value raw")
 Attr.__doc__ = ("A decoded capability: kind is 'string', 'number', 'flags' "
@@ -213,6 +215,27 @@ class Unit:
         usually ''."""
         k, v = _arg(key, "key"), _arg(value, "value")
         err, buf = self._op(_KVWRITE, k, v, max(len(v) + 1, 4096))
+        if err != 0:
+            raise _error(err, key)
+        return _text(buf.value)
+
+    def watch(self, key, timeout=None):
+        """Wait until KEY's value differs from the one it had when the call
+        began (an absent key counts as a value) and return the new value,
+        str or bytes as read() gives it; None when the key was removed.
+        TIMEOUT is in seconds (None: no limit); past it TimeoutError, an
+        OSError with ETIMEDOUT, is raised.  Stores whose values never
+        change raise OSError with EOPNOTSUPP at once."""
+        k = _arg(key, "key")
+        ms = -1 if timeout is None else int(timeout * 1000)
+        if ms < -1:
+            raise ValueError("timeout must not be negative")
+        bus = self._bus._handle()
+        # The whole largest value at once: a change is not read twice.
+        buf = ctypes.create_string_buffer(_KVOP_MAXSIZE)
+        err = _watch(bus, self.index, k, buf, _KVOP_MAXSIZE, ms)
+        if err == _errno.ENOENT:
+            return None
         if err != 0:
             raise _error(err, key)
         return _text(buf.value)

@@ -58,3 +58,9 @@ def test_write_is_erofs(unit):
     with pytest.raises(OSError) as e:
         unit.write("opt/org.example/k", "v")
     assert e.value.errno == errno.EROFS
+
+
+def test_watch_is_eopnotsupp(unit):
+    with pytest.raises(OSError) as e:
+        unit.watch("opt/org.example/text", timeout=1)
+    assert e.value.errno == errno.EOPNOTSUPP

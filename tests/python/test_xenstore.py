@@ -24,7 +24,8 @@ def xssim(tmp_path, monkeypatch):
     sock = str(tmp_path / "xs")
     # The socket exists once xssim listens; that is what is waited on.
     p = subprocess.Popen([os.path.join(B, "xssim"), "--socket", sock,
-                          "--domid", "5"], stderr=subprocess.PIPE)
+                          "--domid", "5", "--log", sock + ".log"],
+                         stderr=subprocess.PIPE)
     try:
         import time
         for _ in range(100):
@@ -87,3 +88,45 @@ def test_bad_path(unit):
     with pytest.raises(OSError) as e:
         unit.write("data/a b", "v")
     assert e.value.errno == errno.EINVAL
+
+
+
+def after_read(xssim, key, *cmd):
+    """Run CMD once xssim has logged the watch's first READ of KEY: the
+    change then comes after the value the watch started from."""
+    import threading
+    import time
+
+    def go():
+        for _ in range(600):
+            with open(xssim + ".log") as f:
+                if ("READ %s\n" % key) in f.read():
+                    break
+            time.sleep(0.05)
+        subprocess.run(list(cmd), check=True)
+    t = threading.Thread(target=go)
+    t.start()
+    return t
+
+
+def test_watch_sees_the_peers_write(unit, xssim):
+    unit.write("data/w", "before")
+    t = after_read(xssim, "data/w", "xenstore-write",
+                   "/local/domain/5/data/w", "after")
+    try:
+        assert unit.watch("data/w", timeout=60) == "after"
+    finally:
+        t.join()
+
+
+def test_watch_removal_and_timeout(unit, xssim):
+    unit.write("data/gone", "x")
+    t = after_read(xssim, "data/gone", "xenstore-rm",
+                   "/local/domain/5/data/gone")
+    try:
+        assert unit.watch("data/gone", timeout=60) is None
+    finally:
+        t.join()
+    with pytest.raises(TimeoutError) as e:
+        unit.watch("data/still", timeout=0.2)
+    assert e.value.errno == errno.ETIMEDOUT
