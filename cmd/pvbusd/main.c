@@ -25,12 +25,17 @@
 #include <unistd.h>
 
 #include "pvbusd.h"
+#include "machine.h"
+#include "vmt.h"
 
 #define START_TIMEOUT_MS	30000	/* for every device to appear */
 #define STOP_TIMEOUT_S		5	/* before SIGKILL */
 
 struct opts {
 	int			 foreground;
+	int			 agents_only;	/* -a */
+	struct vmt_conf		 vmt;
+	const char		**nics;		/* -o nics=, split */
 	mode_t			 mode;
 	gid_t			 gid;
 	char			 root[PATH_MAX];
@@ -41,9 +46,73 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: pvbusd [-d] [-C dump] [-g group] [-m mode] [-r root] "
-	    "[-T timeout]\n");
+	    "usage: pvbusd [-ad] [-C dump] [-g group] [-m mode] "
+	    "[-o name=value] [-r root]\n"
+	    "              [-T timeout]\n");
 	exit(1);
+}
+
+/* "a,b,c" as a NULL-terminated list; the strings live in S. */
+static const char **
+split_patterns(char *s)
+{
+	const char **v;
+	size_t n = 2;
+	char *p;
+
+	for (p = s; *p != '\0'; p++)
+		n += *p == ',';
+	if ((v = calloc(n, sizeof(*v))) == NULL) {
+		fprintf(stderr, "pvbusd: out of memory\n");
+		exit(1);
+	}
+	n = 0;
+	while ((p = strsep(&s, ",")) != NULL)
+		if (*p != '\0')
+			v[n++] = p;
+	return (v);
+}
+
+/* -o NAME=VALUE: the agents' settings. */
+static void
+agent_opt(struct opts *o, char *arg)
+{
+	unsigned long n;
+	char *val, *end;
+
+	if ((val = strchr(arg, '=')) == NULL) {
+		fprintf(stderr, "pvbusd: -o %s: want name=value\n", arg);
+		exit(1);
+	}
+	*val++ = '\0';
+	if (strcmp(arg, "halt") == 0 || strcmp(arg, "reboot") == 0) {
+		if (*val == '\0') {
+			fprintf(stderr, "pvbusd: -o %s: empty command\n", arg);
+			exit(1);
+		}
+		if (arg[0] == 'h')
+			o->vmt.halt = val;
+		else
+			o->vmt.reboot = val;
+	} else if (strcmp(arg, "nics") == 0) {
+		free(o->nics);
+		o->nics = split_patterns(val);
+		o->vmt.exclude = o->nics;
+	} else if (strcmp(arg, "interval") == 0) {
+		errno = 0;
+		n = strtoul(val, &end, 10);
+		if (*val == '\0' || *end != '\0' || errno != 0 || n == 0 ||
+		    n > VMT_MAX_INTERVAL) {
+			fprintf(stderr, "pvbusd: -o interval=%s: want seconds "
+			    "from 1 to %d\n", val, VMT_MAX_INTERVAL);
+			exit(1);
+		}
+		o->vmt.interval = (unsigned int)n;
+	} else {
+		fprintf(stderr, "pvbusd: -o %s: unknown; known: halt, reboot, "
+		    "nics, interval\n", arg);
+		exit(1);
+	}
 }
 
 static void
@@ -57,8 +126,18 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->mode = 0640;
 	o->gid = (gid_t)-1;
-	while ((ch = getopt(argc, argv, "C:dg:m:r:T:")) != -1) {
+	o->vmt.halt = VMT_DEFAULT_HALT;
+	o->vmt.reboot = VMT_DEFAULT_REBOOT;
+	o->vmt.exclude = machine_default_exclude;
+	o->vmt.interval = VMT_DEFAULT_INTERVAL;
+	while ((ch = getopt(argc, argv, "aC:dg:m:o:r:T:")) != -1) {
 		switch (ch) {
+		case 'a':
+			o->agents_only = 1;
+			break;
+		case 'o':
+			agent_opt(o, optarg);
+			break;
 		case 'C':
 			o->bus.cpuid_dump = optarg;
 			break;
@@ -152,7 +231,26 @@ detach_end(int statusfd)
 struct child {
 	pid_t	pid;
 	char	name[16];
+	size_t	unit;
+	int	agent;		/* the unit's agent, not its device */
 };
+
+/* Whether the unit gets an agent: VMware with a backdoor that answers. */
+static int
+has_agent(const struct pvbus_unit *u)
+{
+	const char *store = pvbus_unit_store(u);
+
+	return (strcmp(pvbus_unit_type(u), "VMware") == 0 && store != NULL &&
+	    strcmp(store, "guestinfo") == 0);
+}
+
+static void __attribute__((noreturn))
+agent_process(const struct opts *o, int readyfd, const sigset_t *oldmask)
+{
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	_exit(vmt_run(&o->vmt, readyfd));
+}
 
 static void
 device_process(struct pvbus *bus, size_t unit, const struct opts *o,
@@ -261,9 +359,26 @@ supervise(struct pvbus *bus, const struct opts *o, int statusfd)
 	pid_t pid, self = getpid();
 	int ready[2], sig, status, error, rc = 1;
 
-	n = pvbus_nunits(bus);
-	if ((c = calloc(n, sizeof(*c))) == NULL)
+	if ((c = calloc(2 * pvbus_nunits(bus), sizeof(*c))) == NULL)
 		return (1);
+	for (i = n = 0; i < pvbus_nunits(bus); i++) {
+		if (!o->agents_only) {
+			c[n].unit = i;
+			snprintf(c[n++].name, sizeof(c[0].name), "%s",
+			    pvbus_unit_name(pvbus_unit(bus, i)));
+		}
+		if (has_agent(pvbus_unit(bus, i))) {
+			c[n].unit = i;
+			c[n].agent = 1;
+			snprintf(c[n++].name, sizeof(c[0].name), "%s agent",
+			    pvbus_unit_name(pvbus_unit(bus, i)));
+		}
+	}
+	if (n == 0) {
+		log_warnx("-a: no interface here has an agent");
+		free(c);
+		return (1);
+	}
 	if (pipe2(ready, O_CLOEXEC) == -1) {
 		log_warn("pipe");
 		free(c);
@@ -277,8 +392,6 @@ supervise(struct pvbus *bus, const struct opts *o, int statusfd)
 	sigprocmask(SIG_BLOCK, &set, &old);
 
 	for (i = 0; i < n; i++) {
-		snprintf(c[i].name, sizeof(c[i].name), "%s",
-		    pvbus_unit_name(pvbus_unit(bus, i)));
 		if ((c[i].pid = fork()) == -1) {
 			log_warn("fork");
 			c[i].pid = 0;
@@ -297,7 +410,9 @@ supervise(struct pvbus *bus, const struct opts *o, int statusfd)
 			close(ready[0]);
 			if (statusfd != -1)
 				close(statusfd);
-			device_process(bus, i, o, ready[1], &old);
+			if (c[i].agent)
+				agent_process(o, ready[1], &old);
+			device_process(bus, c[i].unit, o, ready[1], &old);
 		}
 	}
 	close(ready[1]);
@@ -306,8 +421,8 @@ supervise(struct pvbus *bus, const struct opts *o, int statusfd)
 	if (rc != 0)
 		goto out;
 	for (i = 0; i < n; i++)
-		log_info("/dev/%s: %s", c[i].name,
-		    pvbus_unit_type(pvbus_unit(bus, i)));
+		log_info("%s%s: %s", c[i].agent ? "" : "/dev/", c[i].name,
+		    pvbus_unit_type(pvbus_unit(bus, c[i].unit)));
 	if ((error = pvbusd_caps_limit(0)) != 0) {
 		errno = error;
 		log_warn("capabilities");
@@ -326,7 +441,7 @@ supervise(struct pvbus *bus, const struct opts *o, int statusfd)
 			if (i == n)
 				continue;
 			c[i].pid = 0;
-			log_warnx("%s: device process ended "
+			log_warnx("%s: process ended "
 			    "(status 0x%x)", c[i].name, (unsigned int)status);
 			rc = 1;
 			goto out;
