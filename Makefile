@@ -112,7 +112,8 @@ $(BUILD)/static/hostctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard cmd/hostctl/
 	$(CC) $(LDFLAGS) -static -o $@ $^ $(shell pkg-config --static --libs libbsd)
 
 # The code outside lib/ that a unit test links, as objects.
-UNIT_OBJS_vmware_rpc	= sim/hvsim/vmware_host.o sim/hvsim/secure_rpc.o
+UNIT_OBJS_vmware_rpc	= sim/hvsim/vmware_host.o sim/hvsim/secure_rpc.o \
+			  sim/hvsim/vmware_tools.o sim/hvsim/nicinfo.o
 UNIT_OBJS_pvbusd_xfer	= cmd/pvbusd/xfer.o
 unit_objs = $(addprefix $(BUILD)/obj/,$(UNIT_OBJS_$(1)))
 

@@ -1023,6 +1023,11 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	/* Showing a host's memory needs neither a profile nor a program. */
+	for (i = 0; i < nall; i++)
+		if (all[i].model->show != NULL &&
+		    (st = all[i].model->show(all[i].ctx)) != -1)
+			exit(st);
 	if (argc == 0)
 		usage_error("%s", "no program given");
 	check_model_options(longopts, owner, given);

@@ -51,6 +51,12 @@ struct hvsim_model {
 		    struct user_regs_struct *regs);
 	/* After the program ended, or unused: save state, free CTX. */
 	void	(*free)(void *ctx);
+	/*
+	 * Optional: when the instance's options asked to show what its host
+	 * remembers (--show), print it and return hvsim's exit status; no
+	 * program runs.  -1 otherwise.
+	 */
+	int	(*show)(void *ctx);
 };
 
 /* The models compiled in, NULL-terminated (sim/hvsim/models.c). */

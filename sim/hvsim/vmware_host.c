@@ -1,8 +1,8 @@
 /*
  * The VMware host model: the backdoor port (GETVERSION, GET_TIME_FULL,
  * MESSAGE) and its high-bandwidth port, with RPCI channels answering
- * info-get/info-set from a guestinfo table and TCLO channels that stay
- * idle.  Options make the host older or stricter (no high bandwidth, no
+ * info-get/info-set from a guestinfo table and the tools' commands, and
+ * TCLO channels on which the host sends its commands (vmware_tools.c).  Options make the host older or stricter (no high bandwidth, no
  * cookies, secure RPC, few channels), interrupt transfers with checkpoints,
  * keep the table in a file so programs run one after another share a host,
  * and inject the faults a broken host shows.
@@ -63,6 +63,9 @@ static const struct option vmw_options[] = {
 	{ "vsock-rpci",		no_argument,		NULL, OPT_VSOCK_RPCI },
 	{ "max-channels",	required_argument,	NULL, OPT_MAX_CHANNELS },
 	{ "vmware-fault",	required_argument,	NULL, OPT_FAULT },
+	{ "tclo",		required_argument,	NULL, OPT_TCLO },
+	{ "close-tclo-every",	required_argument,	NULL, OPT_CLOSE_TCLO },
+	{ "show",		no_argument,		NULL, OPT_SHOW },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -403,8 +406,8 @@ vmw_set_saved_locked(struct vmw_host *h, const char *key, size_t klen,
  * A change by the guest: merged into the state file under its lock, so
  * that hosts sharing the file keep each other's changes.
  */
-static int
-vmw_set_saved(struct vmw_host *h, const char *key, size_t klen,
+int
+vmw_host_set_saved(struct vmw_host *h, const char *key, size_t klen,
     const void *value, size_t vlen)
 {
 	int fd = -1, rc, saved;
@@ -531,7 +534,7 @@ vmw_host_option(struct vmw_host *h, int val, const char *arg)
 		    arg);
 		return (-1);
 	}
-	return (-1);
+	return (vmw_tools_option(h, val, arg));
 }
 
 int
@@ -595,6 +598,7 @@ vmw_host_free(struct vmw_host *h)
 	for (i = 0; i < VMW_MAXCHANNELS; i++)
 		vmw_chan_reset(&h->chans[i]);
 	vmw_table_free(h->table, h->nentries);
+	vmw_tools_free(h);
 	free(h);
 }
 
@@ -645,7 +649,7 @@ vmw_host_rpci(struct vmw_host *h, const char *msg, size_t len, int trusted,
 static void
 vmw_rpci(struct vmw_host *h, struct vmw_chan *ch, const char *msg, size_t len)
 {
-	const char *sp, *arg, *val;
+	const char *sp, *arg, *val, *r;
 	size_t cmdlen, alen;
 	struct vmw_entry *e;
 
@@ -668,7 +672,9 @@ vmw_rpci(struct vmw_host *h, struct vmw_chan *ch, const char *msg, size_t len)
 		/* What other hosts on the file set; as it was if unreadable. */
 		if (h->state != NULL)
 			vmw_load(h);
-		if ((e = vmw_host_lookup(h, arg, alen)) == NULL)
+		/* The host's own memory is not guestinfo. */
+		if ((e = vmw_host_lookup(h, arg, alen)) == NULL ||
+		    e->key[0] == VMW_TOOLS_KEY)
 			vmw_reply(ch, "0 No value found", NULL, 0);
 		else
 			vmw_reply(ch, "1 ", e->value, e->vlen);
@@ -680,32 +686,41 @@ vmw_rpci(struct vmw_host *h, struct vmw_chan *ch, const char *msg, size_t len)
 		    memcmp(arg, PREFIX, strlen(PREFIX)) != 0 ||
 		    memchr(arg, '\0', val - arg) != NULL)
 			vmw_reply(ch, "0 Invalid key", NULL, 0);
-		else if (vmw_set_saved(h, arg, val - arg, val + 1,
+		else if (vmw_host_set_saved(h, arg, val - arg, val + 1,
 		    arg + alen - val - 1) == 0)
 			vmw_reply(ch, "1 ", NULL, 0);
 		else if (h->state != NULL && errno != ENOMEM)
 			vmw_reply(ch, "0 Cannot save guestinfo", NULL, 0);
 		else
 			vmw_reply(ch, "0 Out of memory", NULL, 0);
-	} else if (IS("log") || IS("tools.set.version") ||
-	    (cmdlen > 17 && memcmp(msg, "tools.capability.", 17) == 0))
-		vmw_reply(ch, "1 ", NULL, 0);
+	} else if ((r = vmw_tools_rpci(h, msg, len)) != NULL)
+		vmw_reply(ch, r, NULL, 0);
 	else
 		vmw_reply(ch, "0 Unknown command", NULL, 0);
 #undef IS
 }
 
-/* The whole message is in: run it (RPCI) or drop it (TCLO, idle). */
+/*
+ * The whole message is in: run it (RPCI) or take it as the reply to the
+ * host's command (TCLO), after which the host may close the channel.
+ */
 static void
 vmw_received(struct vmw_host *h, struct vmw_chan *ch)
 {
+	int close = 0;
+
 	ch->sending = 0;
 	h->last_msglen = ch->inlen;
 	if (ch->proto == PROTO_RPCI)
 		vmw_rpci(h, ch, (const char *)ch->in, ch->inlen);
+	else
+		close = vmw_tools_tclo_sent(h, (unsigned int)(ch - h->chans),
+		    ch->in, ch->inlen);
 	free(ch->in);
 	ch->in = NULL;
 	ch->inlen = ch->inpos = 0;
+	if (close)
+		vmw_chan_reset(ch);
 }
 
 /* Whether the transfer starting now is one a checkpoint interrupts. */
@@ -788,6 +803,7 @@ vmw_message(struct vmw_host *h, struct user_regs_struct *regs)
 	uint32_t sub = (uint32_t)regs->rcx >> 16, bx = (uint32_t)regs->rbx;
 	uint16_t hb = h->no_hb ? 0 : ST_HB;
 	struct vmw_chan *ch;
+	const char *cmd;
 	size_t n;
 
 	if (sub == OPEN)
@@ -827,6 +843,10 @@ vmw_message(struct vmw_host *h, struct user_regs_struct *regs)
 			vmw_received(h, ch);
 		return (ST_SUCCESS);
 	case RECVSIZE:
+		if (!ch->replying && ch->proto == PROTO_TCLO &&
+		    (cmd = vmw_tools_tclo_next(h, (unsigned int)(ch - h->chans),
+		    ch, &n)) != NULL)
+			vmw_reply(ch, "", cmd, n);
 		if (!ch->replying)
 			return (ST_SUCCESS);	/* nothing for the guest */
 		SET32(regs->rbx, h->fault == FAULT_HUGE ? 0x7fffffffu :
@@ -1013,6 +1033,12 @@ vmw_free(void *ctx)
 	vmw_host_free(ctx);
 }
 
+static int
+vmw_show(void *ctx)
+{
+	return (vmw_tools_show(ctx));
+}
+
 const struct hvsim_model hvsim_model_vmware = {
 	.name = "vmware",
 	.options = vmw_options,
@@ -1022,4 +1048,5 @@ const struct hvsim_model hvsim_model_vmware = {
 	.claims = vmw_claims,
 	.io = vmw_io,
 	.free = vmw_free,
+	.show = vmw_show,
 };

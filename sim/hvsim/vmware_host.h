@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "hvsim.h"
+#include "vmware_tools.h"
 
 #define VMW_MAXCHANNELS		128
 #define VMW_MAXMSG		(1024 * 1024)
@@ -25,7 +26,8 @@ enum vmw_fault {
 /* The model's long options (the val of each). */
 enum {
 	OPT_STATE = 0x5600, OPT_GUESTINFO, OPT_NO_HB, OPT_CPT, OPT_NO_COOKIES,
-	OPT_SECURE_RPC, OPT_MAX_CHANNELS, OPT_FAULT, OPT_VSOCK_RPCI
+	OPT_SECURE_RPC, OPT_MAX_CHANNELS, OPT_FAULT, OPT_VSOCK_RPCI, OPT_TCLO,
+    OPT_CLOSE_TCLO, OPT_SHOW
 };
 
 struct vmw_chan {
@@ -70,6 +72,8 @@ struct vmw_host {
 	unsigned long		 hb_calls;
 	unsigned long		 opens;
 	size_t			 last_msglen;
+	/* the tools' end: TCLO commands, what the tools reported */
+	struct vmw_tools	 tools;
 };
 
 extern const struct hvsim_model hvsim_model_vmware;
@@ -88,6 +92,12 @@ int	vmw_host_io(struct vmw_host *, const struct hvsim_io *,
 /* The entry of KEY, or NULL. */
 struct vmw_entry *vmw_host_lookup(struct vmw_host *, const char *key,
 	    size_t klen);
+/*
+ * Set KEY and save the table to the state file; on failure the table is
+ * as it was.  0 or -1 (errno).
+ */
+int	vmw_host_set_saved(struct vmw_host *, const char *key, size_t klen,
+	    const void *value, size_t vlen);
 /* Set KEY in memory only; 0 or -1 (ENOMEM). */
 int	vmw_host_set(struct vmw_host *, const char *key, size_t klen,
 	    const void *value, size_t vlen);
