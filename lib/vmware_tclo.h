@@ -59,7 +59,7 @@ const char *pv_tclo_name(enum pv_tclo_cmd cmd);
 /* Replies every request of a kind gets, whatever the agent does. */
 #define PV_TCLO_REPLY_OK	"OK "
 #define PV_TCLO_REPLY_RESET	"OK ATR toolbox"
-#define PV_TCLO_REPLY_UNKNOWN	"ERROR Unknown command"
+#define PV_TCLO_REPLY_UNKNOWN	"ERROR Unknown Command"
 #define PV_TCLO_REPLY_NOIP	"ERROR Unable to find guest IP address"
 
 #endif /* PV_VMWARE_TCLO_H */

@@ -127,10 +127,18 @@ capabilities(struct vmt *v)
 {
 	char msg[64];
 
-	(void)vmt_rpci(v, "capabilities", "vmx.capability.unified_loop toolbox",
-	    strlen("vmx.capability.unified_loop toolbox"));
-	(void)vmt_rpci(v, "capabilities", "tools.capability.statechange",
-	    strlen("tools.capability.statechange"));
+	/*
+	 * The statechange capability has no value, and both vmtoolsd and
+	 * vmt(4) send it with the space that would come before one.
+	 */
+	static const char *const caps[] = {
+		"vmx.capability.unified_loop toolbox",
+		"tools.capability.statechange ",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		(void)vmt_rpci(v, "capabilities", caps[i], strlen(caps[i]));
 	snprintf(msg, sizeof(msg), "tools.set.version %u", VMT_TOOLS_VERSION);
 	(void)vmt_rpci(v, "tools version", msg, strlen(msg));
 	/* A host that asks again has forgotten what it knew. */

@@ -64,6 +64,7 @@ static const struct option vmw_options[] = {
 	{ "max-channels",	required_argument,	NULL, OPT_MAX_CHANNELS },
 	{ "vmware-fault",	required_argument,	NULL, OPT_FAULT },
 	{ "tclo",		required_argument,	NULL, OPT_TCLO },
+	{ "tclo-file",		required_argument,	NULL, OPT_TCLO_FILE },
 	{ "close-tclo-every",	required_argument,	NULL, OPT_CLOSE_TCLO },
 	{ "show",		no_argument,		NULL, OPT_SHOW },
 	{ NULL, 0, NULL, 0 }
@@ -624,6 +625,7 @@ vmw_reply(struct vmw_chan *ch, const char *status, const void *text,
 }
 
 #define PREFIX		"guestinfo."
+#define NICINFO		"SetGuestInfo  10 "
 
 static void	vmw_rpci(struct vmw_host *, struct vmw_chan *, const char *,
 		    size_t);
@@ -653,6 +655,13 @@ vmw_rpci(struct vmw_host *h, struct vmw_chan *ch, const char *msg, size_t len)
 	size_t cmdlen, alen;
 	struct vmw_entry *e;
 
+	/*
+	 * vmtoolsd sends its text commands with their NUL, which a VMX does
+	 * not take as part of them; NIC info is XDR, of an exact length.
+	 */
+	if (len > 0 && msg[len - 1] == '\0' && !(len >= strlen(NICINFO) &&
+	    memcmp(msg, NICINFO, strlen(NICINFO)) == 0))
+		len--;
 	sp = memchr(msg, ' ', len);
 	cmdlen = sp ? (size_t)(sp - msg) : len;
 	arg = sp ? sp + 1 : msg + len;

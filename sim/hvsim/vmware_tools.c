@@ -11,6 +11,8 @@
  *	" unknown"	RPCI commands the model does not know (a model bug
  *			when the tools are vmtoolsd)
  *	" version"	the argument of the last tools.set.version
+ *	" versiontype"	the argument of the last tools.set.versiontype
+ *	" diskinfo"	the JSON of the last SetGuestDiskInfo
  *	" info.N"	the value of the last "SetGuestInfo  N VALUE"
  *
  * A log is a sequence of records, each its length in decimal, a newline
@@ -29,9 +31,12 @@
 #define K_TCLO		" tclo"
 #define K_UNKNOWN	" unknown"
 #define K_VERSION	" version"
+#define K_VERSIONTYPE	" versiontype"
+#define K_DISKINFO	" diskinfo"
 #define K_INFO		" info."
 
 #define INFO_IPADDRESS_V3	10
+#define INFO_OS_DETAILED	11
 
 static int
 starts(const char *msg, size_t len, const char *prefix)
@@ -82,28 +87,60 @@ log_next(const unsigned char **p, const unsigned char *end,
 	return (0);
 }
 
+/* A command of --tclo (TEXT) or --tclo-file (the file PATH); 0 or -1. */
+static int
+tclo_add(struct vmw_tools *t, const char *text, const char *path)
+{
+	struct vmw_tclo_cmd *v, c;
+	FILE *f = NULL;
+	size_t cap = VMW_MAXMSG + 1;
+
+	memset(&c, 0, sizeof(c));
+	if (text != NULL) {
+		c.len = strlen(text);
+		c.cmd = strdup(text);
+	} else if ((f = fopen(path, "re")) != NULL &&
+	    (c.cmd = malloc(cap)) != NULL) {
+		c.len = fread(c.cmd, 1, cap, f);
+		if (ferror(f) || c.len == cap) {
+			fprintf(stderr, "hvsim: --tclo-file %s: %s\n", path,
+			    ferror(f) ? "cannot read it" : "too long");
+			fclose(f);
+			free(c.cmd);
+			return (-1);
+		}
+	} else if (f == NULL) {
+		fprintf(stderr, "hvsim: --tclo-file %s: %s\n", path,
+		    strerror(errno));
+		return (-1);
+	}
+	if (f != NULL)
+		fclose(f);
+	if (c.cmd == NULL || c.len > VMW_MAXMSG || (v = reallocarray(t->tclo,
+	    t->ntclo + 1, sizeof(*v))) == NULL) {
+		fprintf(stderr, "hvsim: --tclo: %s\n", c.cmd == NULL ?
+		    "out of memory" : c.len > VMW_MAXMSG ? "too long" :
+		    "out of memory");
+		free(c.cmd);
+		return (-1);
+	}
+	t->tclo = v;
+	t->tclo[t->ntclo++] = c;
+	return (0);
+}
+
 int
 vmw_tools_option(struct vmw_host *h, int val, const char *arg)
 {
 	struct vmw_tools *t = &h->tools;
-	const char **v;
 	unsigned long n;
 	char *end;
 
 	switch (val) {
 	case OPT_TCLO:
-		if (strlen(arg) > VMW_MAXMSG) {
-			fprintf(stderr, "hvsim: --tclo: command too long\n");
-			return (-1);
-		}
-		if ((v = reallocarray(t->tclo, t->ntclo + 1, sizeof(*v))) ==
-		    NULL) {
-			fprintf(stderr, "hvsim: --tclo: out of memory\n");
-			return (-1);
-		}
-		t->tclo = v;
-		t->tclo[t->ntclo++] = arg;
-		return (0);
+		return (tclo_add(t, arg, NULL));
+	case OPT_TCLO_FILE:
+		return (tclo_add(t, NULL, arg));
 	case OPT_CLOSE_TCLO:
 		errno = 0;
 		n = strtoul(arg, &end, 10);
@@ -124,8 +161,13 @@ vmw_tools_option(struct vmw_host *h, int val, const char *arg)
 void
 vmw_tools_free(struct vmw_host *h)
 {
+	size_t i;
+
+	for (i = 0; i < h->tools.ntclo; i++)
+		free(h->tools.tclo[i].cmd);
 	free(h->tools.tclo);
 	h->tools.tclo = NULL;
+	h->tools.ntclo = 0;
 }
 
 /* "SetGuestInfo  N VALUE": keep VALUE as " info.N". */
@@ -160,7 +202,17 @@ set_guest_info(struct vmw_host *h, const char *msg, size_t len)
 const char *
 vmw_tools_rpci(struct vmw_host *h, const char *msg, size_t len)
 {
+	/* Commands whose last argument the host keeps. */
+	static const struct {
+		const char	*prefix;
+		const char	*key;
+	} kept[] = {
+		{ "tools.set.version ",		K_VERSION },
+		{ "tools.set.versiontype ",	K_VERSIONTYPE },
+		{ "SetGuestDiskInfo ",		K_DISKINFO },
+	};
 	const char *sp;
+	size_t i;
 
 	if (starts(msg, len, "log ") || (len == 3 && starts(msg, len, "log")))
 		return ("1 ");
@@ -168,10 +220,12 @@ vmw_tools_rpci(struct vmw_host *h, const char *msg, size_t len)
 	    starts(msg, len, "vmx.capability."))
 		return (log_append(h, K_CAPS, msg, len) == 0 ? "1 " :
 		    "0 Cannot save");
-	if (starts(msg, len, "tools.set.version ")) {
-		sp = msg + strlen("tools.set.version ");
-		return (vmw_host_set_saved(h, K_VERSION, strlen(K_VERSION), sp,
-		    msg + len - sp) == 0 ? "1 " : "0 Cannot save");
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		if (!starts(msg, len, kept[i].prefix))
+			continue;
+		sp = msg + strlen(kept[i].prefix);
+		return (vmw_host_set_saved(h, kept[i].key, strlen(kept[i].key),
+		    sp, msg + len - sp) == 0 ? "1 " : "0 Cannot save");
 	}
 	if (starts(msg, len, "tools.os.statechange.status ")) {
 		sp = msg + strlen("tools.os.statechange.status ");
@@ -207,8 +261,8 @@ vmw_tools_tclo_next(struct vmw_host *h, unsigned int id,
 	t->waiting = 1;
 	t->chan = id;
 	t->cookie = ch->cookie1;
-	*lenp = strlen(t->tclo[t->next]);
-	return (t->tclo[t->next]);
+	*lenp = t->tclo[t->next].len;
+	return (t->tclo[t->next].cmd);
 }
 
 int
@@ -216,12 +270,10 @@ vmw_tools_tclo_sent(struct vmw_host *h, unsigned int id,
     const unsigned char *msg, size_t len)
 {
 	struct vmw_tools *t = &h->tools;
-	const char *cmd;
 
 	if (!t->waiting || t->chan != id)
 		return (0);		/* an empty reply, or one owed nothing */
-	cmd = t->tclo[t->next];
-	(void)log_append(h, K_TCLO, cmd, strlen(cmd));
+	(void)log_append(h, K_TCLO, t->tclo[t->next].cmd, t->tclo[t->next].len);
 	(void)log_append(h, K_TCLO, msg, len);
 	t->waiting = 0;
 	t->next++;
@@ -282,6 +334,55 @@ show_value(struct vmw_host *h, const char *key)
 		json_string(stdout, e->value, e->vlen);
 }
 
+/*
+ * Detailed OS data ("SetGuestInfo  11", open-vm-tools 11 and later): a
+ * 32-bit version, then the short name ("debian12-64") and the full name,
+ * each a NUL-terminated string in a field of its own.  NAMES[0] is the
+ * short name, NAMES[1] the full one, NULL when not there.
+ */
+static void
+os_detailed(const struct vmw_entry *e, const char **names, size_t *lens)
+{
+	const char *p, *end, *z;
+	int k;
+
+	names[0] = names[1] = NULL;
+	if (e == NULL || e->vlen <= 4)
+		return;
+	p = (const char *)e->value + 4;
+	end = (const char *)e->value + e->vlen;
+	for (k = 0; k < 2 && p < end; k++) {
+		if ((z = memchr(p, '\0', end - p)) == NULL || z == p)
+			return;
+		names[k] = p;
+		lens[k] = z - p;
+		for (p = z; p < end && *p == '\0'; p++)
+			;
+	}
+}
+
+/*
+ * The version: tools.set.version's, else the first word of
+ * tools.set.versiontype's ("12352 4"), which vmtoolsd sends instead to a
+ * host that takes it.
+ */
+static void
+show_version(struct vmw_host *h)
+{
+	struct vmw_entry *e;
+	const unsigned char *sp;
+
+	if (vmw_host_lookup(h, K_VERSION, strlen(K_VERSION)) != NULL ||
+	    (e = vmw_host_lookup(h, K_VERSIONTYPE, strlen(K_VERSIONTYPE))) ==
+	    NULL) {
+		show_value(h, K_VERSION);
+		return;
+	}
+	sp = memchr(e->value, ' ', e->vlen);
+	json_string(stdout, e->value, sp != NULL ? (size_t)(sp - e->value) :
+	    e->vlen);
+}
+
 static void
 show_guest(struct vmw_host *h)
 {
@@ -295,13 +396,22 @@ show_guest(struct vmw_host *h)
 		{ "uptime",		K_INFO "7" },
 	};
 	struct vmw_entry *e;
+	const char *names[2];
+	size_t namelens[2];
 	char err[128], key[32];
 	size_t i;
 
+	snprintf(key, sizeof(key), K_INFO "%d", INFO_OS_DETAILED);
+	os_detailed(vmw_host_lookup(h, key, strlen(key)), names, namelens);
 	putchar('{');
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		printf("\"%s\":", fields[i].name);
-		show_value(h, fields[i].key);
+		/* Tools that send detailed OS data send no names. */
+		if (i >= 1 && i <= 2 && vmw_host_lookup(h, fields[i].key,
+		    strlen(fields[i].key)) == NULL && names[2 - i] != NULL)
+			json_string(stdout, names[2 - i], namelens[2 - i]);
+		else
+			show_value(h, fields[i].key);
 		putchar(',');
 	}
 	snprintf(key, sizeof(key), K_INFO "%d", INFO_IPADDRESS_V3);
@@ -344,7 +454,7 @@ vmw_tools_show(struct vmw_host *h)
 	printf("},\"capabilities\":");
 	show_log(h, K_CAPS);
 	printf(",\"tools_version\":");
-	show_value(h, K_VERSION);
+	show_version(h);
 	printf(",\"statechanges\":");
 	show_log(h, K_STATES);
 	printf(",\"tclo\":");

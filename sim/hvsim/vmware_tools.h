@@ -13,8 +13,13 @@
 struct vmw_host;
 struct vmw_chan;
 
+struct vmw_tclo_cmd {
+	char		*cmd;		/* any bytes */
+	size_t		 len;
+};
+
 struct vmw_tools {
-	const char	**tclo;		/* --tclo commands, in order */
+	struct vmw_tclo_cmd *tclo;	/* --tclo commands, in order */
 	size_t		  ntclo;
 	size_t		  next;		/* the next one to send */
 	int		  waiting;	/* tclo[next] sent, its reply due */
