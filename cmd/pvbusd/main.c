@@ -73,13 +73,20 @@ split_patterns(char *s)
 	return (v);
 }
 
-/* -o NAME=VALUE: the agents' settings. */
+/*
+ * -o NAME=VALUE: the agents' settings.  ARG is copied, so that ps(1) shows
+ * the command line as given; the copy lives as long as pvbusd.
+ */
 static void
-agent_opt(struct opts *o, char *arg)
+agent_opt(struct opts *o, const char *given)
 {
 	unsigned long n;
-	char *val, *end;
+	char *arg, *val, *end;
 
+	if ((arg = strdup(given)) == NULL) {
+		fprintf(stderr, "pvbusd: out of memory\n");
+		exit(1);
+	}
 	if ((val = strchr(arg, '=')) == NULL) {
 		fprintf(stderr, "pvbusd: -o %s: want name=value\n", arg);
 		exit(1);

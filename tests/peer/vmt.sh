@@ -136,7 +136,6 @@ check() {
 
 # --- the basic cases, with each guest
 for g in pvbusd vmtoolsd; do
-	echo "$(date +%T) basic $g" >&2
 	# vmtoolsd refuses a second state change while the first is on.
 	reboot=OS_Reboot
 	[ $g = pvbusd ] || reboot=ping
@@ -218,7 +217,6 @@ check "vmtoolsd: the reboot state change" 'd["statechanges"] == ["1 2"]'
     fail "vmtoolsd: reboot ran once" "$(cat "$T/power.log")"
 
 # --- the power commands, default and failing
-echo "$(date +%T) power" >&2
 REBOOT=default guest pvbusd --tclo OS_Reboot --tclo ping
 until_holds 'len(d["tclo"]) == 2' || fail "default reboot" "$(show)"
 stop
@@ -243,7 +241,6 @@ many() { i=0; while [ $i -lt "$1" ]; do printf ' --tclo %s' "$2"; i=$((i + 1)); 
 for flavour in "--checkpoint-every 3" "--checkpoint-every 2 --no-hb" \
     "--close-tclo-every 2" "--no-hb"; do
 	for g in pvbusd vmtoolsd; do
-		echo "$(date +%T) $g $flavour" >&2
 		# shellcheck disable=SC2046
 		guest $g $flavour --tclo Capabilities_Register $(many 9 ping) \
 		    --tclo Set_Option\ broadcastIP\ 1
@@ -258,7 +255,6 @@ for flavour in "--checkpoint-every 3" "--checkpoint-every 2 --no-hb" \
 	done
 done
 
-echo "$(date +%T) hostctl" >&2
 # --- guestinfo through hostctl while the agent runs, on the same host
 rm -f "$S"
 "$B/hvsim" --profile vmware --state "$S" --tclo ping -- sh -c '
@@ -297,7 +293,6 @@ check "pvbusd: answers once vmtoolsd has ended" 'd["tclo"][0]["reply"] == "OK "'
 [ "$(grep -c 'vmtoolsd is running' "$T/pvbusd.log")" = 1 ] &&
     pass "pvbusd: said it once" || fail "pvbusd: said it once" "$(cat "$T/pvbusd.log")"
 
-echo "$(date +%T) bad" >&2
 # --- bad input from the host: nothing runs, every command gets a reply
 head -c 2000 /dev/zero | tr '\0' A >"$T/long"
 printf 'OS_Halt\0echo pwned' >"$T/nul"
@@ -320,7 +315,6 @@ check "bad input: no state change" 'd["statechanges"] == []'
 [ ! -e "$T/power.log" ] && pass "bad input: nothing run" ||
     fail "bad input: nothing run" "$(cat "$T/power.log")"
 
-echo "$(date +%T) service" >&2
 # --- the service: pvbusd detaches (Type=forking) with the agent on
 rm -f "$S"
 "$B/hvsim" --profile vmware --state "$S" --tclo ping -- sh -c '
