@@ -15,12 +15,26 @@ dumps=$TOP/../shared/cpuid-dumps
 # Start-up errors, checked here: they need no device.
 run "$B/pvbusd" -x
 expect "usage" 1 "" \
-    "$(printf '%s\n%s' "$B/pvbusd: invalid option -- 'x'" \
-    "usage: pvbusd [-d] [-C dump] [-g group] [-m mode] [-r root] [-T timeout]")"
+    "$(printf '%s\n%s\n%s' "$B/pvbusd: invalid option -- 'x'" \
+    "usage: pvbusd [-ad] [-C dump] [-g group] [-m mode] [-o name=value] [-r root]" \
+    "              [-T timeout]")"
 run "$B/pvbusd" -d -T 0
 expect "timeout of 0" 1 "" "pvbusd: invalid timeout: 0"
 run "$B/pvbusd" -d -T 5s
 expect "timeout with a unit" 1 "" "pvbusd: invalid timeout: 5s"
+run "$B/pvbusd" -d -o interval=0
+expect "-o interval out of range" 1 "" \
+    "pvbusd: -o interval=0: want seconds from 1 to 86400"
+run "$B/pvbusd" -d -o color=red
+expect "-o unknown name" 1 "" \
+    "pvbusd: -o color: unknown; known: halt, reboot, nics, interval"
+run "$B/pvbusd" -d -o halt
+expect "-o without a value" 1 "" "pvbusd: -o halt: want name=value"
+run "$B/pvbusd" -d -o halt=
+expect "-o with an empty command" 1 "" "pvbusd: -o halt: empty command"
+run "$B/pvbusd" -a -d
+expect "-a without a VMware unit" 1 "" \
+    "pvbusd: -a: no interface here has an agent"
 run "$B/pvbusd" -d -m 1777
 expect "mode out of range" 1 "" "pvbusd: invalid mode: 1777"
 run "$B/pvbusd" -d -m 64x
