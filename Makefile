@@ -115,6 +115,7 @@ $(BUILD)/static/hostctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard cmd/hostctl/
 UNIT_OBJS_vmware_rpc	= sim/hvsim/vmware_host.o sim/hvsim/secure_rpc.o \
 			  sim/hvsim/vmware_tools.o sim/hvsim/nicinfo.o
 UNIT_OBJS_pvbusd_xfer	= cmd/pvbusd/xfer.o
+UNIT_OBJS_nicinfo_host	= sim/hvsim/nicinfo.o
 unit_objs = $(addprefix $(BUILD)/obj/,$(UNIT_OBJS_$(1)))
 
 .SECONDEXPANSION:
