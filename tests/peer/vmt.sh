@@ -315,6 +315,46 @@ check "bad input: no state change" 'd["statechanges"] == []'
 [ ! -e "$T/power.log" ] && pass "bad input: nothing run" ||
     fail "bad input: nothing run" "$(cat "$T/power.log")"
 
+# --- more interfaces and addresses than the host takes: ten veth pairs
+i=0
+while [ $i -lt 10 ]; do
+	ip link add "$(printf 'nica%02d' $i)" type veth peer name \
+	    "$(printf 'nicb%02d' $i)"
+	ip link set "$(printf 'nica%02d' $i)" up
+	ip link set "$(printf 'nicb%02d' $i)" up
+	i=$((i + 1))
+done
+i=1
+while [ $i -le 70 ]; do
+	ip -6 addr add "fd00:1::$(printf '%x' $i)/128" dev nica00 nodad
+	i=$((i + 1))
+done
+# The first 16 by index: what the host should get, in order.
+WANT_MACS=$(for n in /sys/class/net/eth0 /sys/class/net/nic[ab]*; do
+	echo "$(cat "$n/ifindex") $(cat "$n/address")"
+done | sort -n | head -16 | cut -d' ' -f2 | tr '\n' ' ')
+NICA00=$(cat /sys/class/net/nica00/address)
+export WANT_MACS NICA00
+rm -f "$S"
+"$B/hvsim" --profile vmware --state "$S" --tclo ping -- "$B/pvbusd" -a -d \
+    -o interval=1 -o 'nics=veth*,docker*' >"$T/many.log" 2>&1 &
+HV=$!
+until_holds 'd["guest"]["nics"]' || fail "many NICs: reported" "$(show | head -c 2000)"
+stop
+check "16 interfaces, the first by index" \
+    '[n["mac"] for n in d["guest"]["nics"]] == os.environ["WANT_MACS"].split()'
+check "64 addresses of an interface with 70" \
+    '[n["ips"] for n in d["guest"]["nics"] if n["mac"] == os.environ["NICA00"]]
+    == [["fd00:1::%x/128" % i for i in range(1, 65)]]'
+[ "$(grep -c 'not reported: the host takes 16 interfaces of 64 addresses' \
+    "$T/many.log")" = 1 ] && pass "what is left out is logged once" ||
+    fail "what is left out is logged once" "$(cat "$T/many.log")"
+i=0
+while [ $i -lt 10 ]; do
+	ip link del "$(printf 'nica%02d' $i)"
+	i=$((i + 1))
+done
+
 # --- the service: pvbusd detaches (Type=forking) with the agent on
 rm -f "$S"
 "$B/hvsim" --profile vmware --state "$S" --tclo ping -- sh -c '
