@@ -2,6 +2,7 @@
 #ifndef CHECK_H
 #define CHECK_H
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +28,22 @@ static int check_failed;
 		check_failed = 1;					\
 	}								\
 } while (0)
+
+/* Up to LEN bytes of the file DIR/NAME (a corpus entry); 0 if unreadable. */
+static inline size_t
+check_load(const char *dir, const char *name, unsigned char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	size_t n;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    (int)sizeof(path) || (f = fopen(path, "rb")) == NULL)
+		return (0);
+	n = fread(buf, 1, len, f);
+	fclose(f);
+	return (n);
+}
 
 #define CHECK_EXIT()	(check_failed ? 1 : 0)
 

@@ -18,21 +18,6 @@
 
 #define MAXLEN		(96 * 1024)
 
-static size_t
-load(const char *dir, const char *name, unsigned char *buf, size_t len)
-{
-	char path[PATH_MAX];
-	FILE *f;
-	size_t n;
-
-	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
-	    (int)sizeof(path) || (f = fopen(path, "rb")) == NULL)
-		return (0);
-	n = fread(buf, 1, len, f);
-	fclose(f);
-	return (n);
-}
-
 /* The exchange with DATA waiting as the peer's answer; the request sent. */
 static int
 exchange(const unsigned char *data, size_t size, char *reply, size_t cap,
@@ -114,7 +99,7 @@ main(void)
 	    top != NULL ? top : ".");
 	for (i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++) {
 		snprintf(name, sizeof(name), "reply %s", verdicts[i].file);
-		n = load(dir, verdicts[i].file, buf, sizeof(buf));
+		n = check_load(dir, verdicts[i].file, buf, sizeof(buf));
 		if (n == 0 && strcmp(verdicts[i].file, "empty") != 0) {
 			printf("FAIL: %s: missing from the corpus\n", name);
 			check_failed = 1;

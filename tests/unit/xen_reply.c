@@ -19,21 +19,6 @@
 
 #define MAXLEN		(64 * 1024)
 
-static size_t
-load(const char *dir, const char *name, unsigned char *buf, size_t len)
-{
-	char path[PATH_MAX];
-	FILE *f;
-	size_t n;
-
-	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
-	    (int)sizeof(path) || (f = fopen(path, "rb")) == NULL)
-		return (0);
-	n = fread(buf, 1, len, f);
-	fclose(f);
-	return (n);
-}
-
 /* READ through the client with the stream of a corpus file as answer. */
 static int
 exchange(const unsigned char *data, size_t size, char *value, size_t len)
@@ -91,7 +76,7 @@ main(void)
 	    top != NULL ? top : ".");
 	for (i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++) {
 		snprintf(name, sizeof(name), "reply %s", verdicts[i].file);
-		if ((n = load(dir, verdicts[i].file, buf, sizeof(buf))) == 0) {
+		if ((n = check_load(dir, verdicts[i].file, buf, sizeof(buf))) == 0) {
 			printf("FAIL: %s: missing from the corpus\n", name);
 			check_failed = 1;
 			continue;
