@@ -25,8 +25,8 @@
 #include <unistd.h>
 
 #include "pvbusd.h"
+#include "agent.h"
 #include "machine.h"
-#include "vmt.h"
 
 #define START_TIMEOUT_MS	30000	/* for every device to appear */
 #define STOP_TIMEOUT_S		5	/* before SIGKILL */
@@ -34,7 +34,7 @@
 struct opts {
 	int			 foreground;
 	int			 agents_only;	/* -a */
-	struct vmt_conf		 vmt;
+	struct agent_conf	 agent;
 	const char		**nics;		/* -o nics=, split */
 	mode_t			 mode;
 	gid_t			 gid;
@@ -98,23 +98,23 @@ agent_opt(struct opts *o, const char *given)
 			exit(1);
 		}
 		if (arg[0] == 'h')
-			o->vmt.halt = val;
+			o->agent.halt = val;
 		else
-			o->vmt.reboot = val;
+			o->agent.reboot = val;
 	} else if (strcmp(arg, "nics") == 0) {
 		free(o->nics);
 		o->nics = split_patterns(val);
-		o->vmt.exclude = o->nics;
+		o->agent.exclude = o->nics;
 	} else if (strcmp(arg, "interval") == 0) {
 		errno = 0;
 		n = strtoul(val, &end, 10);
 		if (*val == '\0' || *end != '\0' || errno != 0 || n == 0 ||
-		    n > VMT_MAX_INTERVAL) {
+		    n > AGENT_MAX_INTERVAL) {
 			fprintf(stderr, "pvbusd: -o interval=%s: want seconds "
-			    "from 1 to %d\n", val, VMT_MAX_INTERVAL);
+			    "from 1 to %d\n", val, AGENT_MAX_INTERVAL);
 			exit(1);
 		}
-		o->vmt.interval = (unsigned int)n;
+		o->agent.interval = (unsigned int)n;
 	} else {
 		fprintf(stderr, "pvbusd: -o %s: unknown; known: halt, reboot, "
 		    "nics, interval\n", arg);
@@ -133,10 +133,10 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->mode = 0640;
 	o->gid = (gid_t)-1;
-	o->vmt.halt = VMT_DEFAULT_HALT;
-	o->vmt.reboot = VMT_DEFAULT_REBOOT;
-	o->vmt.exclude = machine_default_exclude;
-	o->vmt.interval = VMT_DEFAULT_INTERVAL;
+	o->agent.halt = AGENT_DEFAULT_HALT;
+	o->agent.reboot = AGENT_DEFAULT_REBOOT;
+	o->agent.exclude = machine_default_exclude;
+	o->agent.interval = AGENT_DEFAULT_INTERVAL;
 	while ((ch = getopt(argc, argv, "aC:dg:m:o:r:T:")) != -1) {
 		switch (ch) {
 		case 'a':
@@ -239,24 +239,15 @@ struct child {
 	pid_t	pid;
 	char	name[16];
 	size_t	unit;
-	int	agent;		/* the unit's agent, not its device */
+	const struct agent_ops *agent;	/* the unit's agent, not its device */
 };
 
-/* Whether the unit gets an agent: VMware with a backdoor that answers. */
-static int
-has_agent(const struct pvbus_unit *u)
-{
-	const char *store = pvbus_unit_store(u);
-
-	return (strcmp(pvbus_unit_type(u), "VMware") == 0 && store != NULL &&
-	    strcmp(store, "guestinfo") == 0);
-}
-
 static void __attribute__((noreturn))
-agent_process(const struct opts *o, int readyfd, const sigset_t *oldmask)
+agent_process(const struct agent_ops *agent, struct pvbus *bus, size_t unit,
+    const struct opts *o, int readyfd, const sigset_t *oldmask)
 {
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
-	_exit(vmt_run(&o->vmt, readyfd));
+	_exit(agent->run(&o->agent, bus, unit, readyfd));
 }
 
 static void
@@ -374,9 +365,8 @@ supervise(struct pvbus *bus, const struct opts *o, int statusfd)
 			snprintf(c[n++].name, sizeof(c[0].name), "%s",
 			    pvbus_unit_name(pvbus_unit(bus, i)));
 		}
-		if (has_agent(pvbus_unit(bus, i))) {
+		if ((c[n].agent = agent_for(pvbus_unit(bus, i))) != NULL) {
 			c[n].unit = i;
-			c[n].agent = 1;
 			snprintf(c[n++].name, sizeof(c[0].name), "%s agent",
 			    pvbus_unit_name(pvbus_unit(bus, i)));
 		}
@@ -417,8 +407,9 @@ supervise(struct pvbus *bus, const struct opts *o, int statusfd)
 			close(ready[0]);
 			if (statusfd != -1)
 				close(statusfd);
-			if (c[i].agent)
-				agent_process(o, ready[1], &old);
+			if (c[i].agent != NULL)
+				agent_process(c[i].agent, bus, c[i].unit, o,
+				    ready[1], &old);
 			device_process(bus, c[i].unit, o, ready[1], &old);
 		}
 	}
@@ -428,8 +419,8 @@ supervise(struct pvbus *bus, const struct opts *o, int statusfd)
 	if (rc != 0)
 		goto out;
 	for (i = 0; i < n; i++)
-		log_info("%s%s: %s", c[i].agent ? "" : "/dev/", c[i].name,
-		    pvbus_unit_type(pvbus_unit(bus, c[i].unit)));
+		log_info("%s%s: %s", c[i].agent != NULL ? "" : "/dev/",
+		    c[i].name, pvbus_unit_type(pvbus_unit(bus, c[i].unit)));
 	if ((error = pvbusd_caps_limit(0)) != 0) {
 		errno = error;
 		log_warn("capabilities");

@@ -259,8 +259,9 @@ after(const struct timespec *now, const struct timespec *t)
 	    (now->tv_sec == t->tv_sec && now->tv_nsec >= t->tv_nsec));
 }
 
-int
-vmt_run(const struct vmt_conf *conf, int readyfd)
+static int
+vmt_run(const struct agent_conf *conf, struct pvbus *bus, size_t unit,
+    int readyfd)
 {
 	struct vmt v;
 	struct timespec now, next_info, next_open, wait;
@@ -268,6 +269,9 @@ vmt_run(const struct vmt_conf *conf, int readyfd)
 	pid_t other, deferred = 0;
 	int r, delay, sig;
 
+	/* The backdoor is the machine's, whichever unit found it. */
+	(void)bus;
+	(void)unit;
 	memset(&v, 0, sizeof(v));
 	v.conf = conf;
 	v.t = &pv_vmw_backdoor;
@@ -336,3 +340,18 @@ vmt_run(const struct vmt_conf *conf, int readyfd)
 	free(v.nicinfo);
 	return (0);
 }
+
+static int
+vmt_wants(const struct pvbus_unit *u)
+{
+	const char *store = pvbus_unit_store(u);
+
+	return (strcmp(pvbus_unit_type(u), "VMware") == 0 && store != NULL &&
+	    strcmp(store, "guestinfo") == 0);
+}
+
+const struct agent_ops vmt_agent = {
+	.name = "VMware",
+	.wants = vmt_wants,
+	.run = vmt_run,
+};

@@ -5,7 +5,7 @@
 #ifndef PVBUSD_VMT_H
 #define PVBUSD_VMT_H
 
-#include <signal.h>
+#include "agent.h"
 
 /*
  * The version pvbusd registers with tools.set.version: 0x7fffffff, which
@@ -14,24 +14,8 @@
  */
 #define VMT_TOOLS_VERSION	0x7fffffffu
 
-#define VMT_DEFAULT_HALT	"systemctl poweroff || shutdown -h now"
-#define VMT_DEFAULT_REBOOT	"systemctl reboot || shutdown -r now"
-#define VMT_DEFAULT_INTERVAL	15	/* seconds between guest info */
-#define VMT_MAX_INTERVAL	86400
-
-struct vmt_conf {
-	const char		*halt;		/* /bin/sh -c commands */
-	const char		*reboot;
-	const char *const	*exclude;	/* interface name patterns */
-	unsigned int		 interval;
-};
-
-/*
- * The agent of one VMware unit, in a process of its own: writes one byte
- * to READYFD (then closes it) and runs until SIGTERM, SIGINT or SIGHUP,
- * which MASK must not block.  Returns the exit status.
- */
-int	vmt_run(const struct vmt_conf *conf, int readyfd);
+/* The agent of a VMware unit whose backdoor answers (agent.h). */
+extern const struct agent_ops vmt_agent;
 
 #endif /* PVBUSD_VMT_H */
 
@@ -42,7 +26,7 @@ int	vmt_run(const struct vmt_conf *conf, int readyfd);
 #include "vmware_rpc.h"
 
 struct vmt {
-	const struct vmt_conf		*conf;
+	const struct agent_conf		*conf;
 	const struct pv_vmw_transport	*t;
 	struct pv_vmw_chan		 chan;
 	int				 open;

@@ -1,0 +1,42 @@
+/*
+ * pvbusd's agents: the guest side of a host's tools, one per unit whose
+ * host expects one (vmt.c for VMware), each in a process of its own beside
+ * the unit's device.  The table in agent.c says which unit gets which.
+ */
+#ifndef PVBUSD_AGENT_H
+#define PVBUSD_AGENT_H
+
+#include <stddef.h>
+
+#include <pvbus.h>
+
+#define AGENT_DEFAULT_HALT	"systemctl poweroff || shutdown -h now"
+#define AGENT_DEFAULT_REBOOT	"systemctl reboot || shutdown -r now"
+#define AGENT_DEFAULT_INTERVAL	15	/* seconds between guest info */
+#define AGENT_MAX_INTERVAL	86400
+
+/* The settings of -o, shared by every agent. */
+struct agent_conf {
+	const char		*halt;		/* /bin/sh -c commands */
+	const char		*reboot;
+	const char *const	*exclude;	/* interface name patterns */
+	unsigned int		 interval;
+};
+
+struct agent_ops {
+	const char	*name;
+	/* Whether UNIT gets this agent. */
+	int		(*wants)(const struct pvbus_unit *unit);
+	/*
+	 * The agent of unit UNIT of BUS, in its own process: writes one byte
+	 * to READYFD (then closes it) and runs until SIGTERM, SIGINT or
+	 * SIGHUP, which must not be blocked.  Returns the exit status.
+	 */
+	int		(*run)(const struct agent_conf *conf, struct pvbus *bus,
+			    size_t unit, int readyfd);
+};
+
+/* The agent UNIT gets, or NULL. */
+const struct agent_ops	*agent_for(const struct pvbus_unit *unit);
+
+#endif /* PVBUSD_AGENT_H */
