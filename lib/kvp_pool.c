@@ -4,6 +4,8 @@
  * the files and their locks.
  */
 #include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kvp_pool.h"
@@ -41,48 +43,149 @@ kvp_pool_record(const void *image, size_t len, size_t i, struct kvp_rec *rec)
 		rec->state = KVP_REC_OK;
 }
 
-/* A record whose key is a name: terminated and not empty. */
+/*
+ * Whether the record at R has a key that is a name (terminated and not
+ * empty), whatever its value holds.
+ */
 static int
-kvp_rec_named(const struct kvp_rec *rec)
+kvp_key_named(const char *r)
 {
-	return (rec->state == KVP_REC_OK || rec->state == KVP_REC_BAD_VALUE);
+	return (r[0] != '\0' && memchr(r, '\0', KVP_POOL_KEYSIZE) != NULL);
 }
 
 int
 kvp_pool_find(const void *image, size_t len, const char *key, size_t *index)
 {
-	struct kvp_rec rec;
-	size_t i, n = kvp_pool_nrecords(len);
+	const char *r = image;
+	size_t i, n = kvp_pool_nrecords(len), klen = strlen(key);
 
-	for (i = 0; i < n; i++) {
-		kvp_pool_record(image, len, i, &rec);
-		if (kvp_rec_named(&rec) && strcmp(rec.key, key) == 0) {
+	/* Whole key and NUL: neither "" nor an overlong key can match. */
+	if (klen == 0 || klen >= KVP_POOL_KEYSIZE)
+		return (ENOENT);
+	for (i = 0; i < n; i++, r += KVP_POOL_RECSIZE)
+		if (r[0] == key[0] && memcmp(r, key, klen + 1) == 0) {
 			*index = i;
 			return (0);
 		}
-	}
 	return (ENOENT);
+}
+
+/* A name listed: where its text is in the listing.  len 0: a free slot. */
+struct kvp_lister_slot {
+	size_t		off;
+	size_t		len;
+	uint32_t	hash;
+};
+
+#define KVP_LISTER_MINSLOTS	64
+
+/* FNV-1a over the LEN bytes of S. */
+static uint32_t
+kvp_hash(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return (h);
+}
+
+int
+kvp_lister_init(struct kvp_lister *ls, struct pv_listing *l,
+    int (*skip)(const char *key))
+{
+	ls->l = l;
+	ls->skip = skip;
+	ls->slots = NULL;
+	ls->nslots = 0;
+	ls->nnames = 0;
+	return (0);
+}
+
+void
+kvp_lister_fini(struct kvp_lister *ls)
+{
+	free(ls->slots);
+	ls->slots = NULL;
+	ls->nslots = 0;
+	ls->nnames = 0;
+}
+
+/* The table twice as large (or first made), the names kept.  0 or ENOMEM. */
+static int
+kvp_lister_grow(struct kvp_lister *ls)
+{
+	struct kvp_lister_slot *slots;
+	size_t n = ls->nslots ? ls->nslots * 2 : KVP_LISTER_MINSLOTS, i, j;
+
+	if ((slots = calloc(n, sizeof(*slots))) == NULL)
+		return (ENOMEM);
+	for (i = 0; i < ls->nslots; i++) {
+		if (ls->slots[i].len == 0)
+			continue;
+		for (j = ls->slots[i].hash & (n - 1); slots[j].len != 0;
+		    j = (j + 1) & (n - 1))
+			;
+		slots[j] = ls->slots[i];
+	}
+	free(ls->slots);
+	ls->slots = slots;
+	ls->nslots = n;
+	return (0);
+}
+
+int
+kvp_lister_add(struct kvp_lister *ls, const void *piece, size_t len)
+{
+	struct pv_listing *l = ls->l;
+	const char *r = piece;
+	size_t i, j, n = kvp_pool_nrecords(len), klen, off;
+	uint32_t h;
+	int error;
+
+	for (i = 0; i < n; i++, r += KVP_POOL_RECSIZE) {
+		if (!kvp_key_named(r) || (ls->skip != NULL && ls->skip(r)))
+			continue;
+		/* Half full at most, so that a probe ends soon. */
+		if (2 * (ls->nnames + 1) > ls->nslots &&
+		    (error = kvp_lister_grow(ls)) != 0) {
+			l->out[0] = '\0';
+			return (error);
+		}
+		klen = strlen(r);
+		h = kvp_hash(r, klen);
+		/* A name the daemon would find first is listed once. */
+		for (j = h & (ls->nslots - 1); ls->slots[j].len != 0;
+		    j = (j + 1) & (ls->nslots - 1))
+			if (ls->slots[j].hash == h && ls->slots[j].len == klen &&
+			    memcmp(l->out + ls->slots[j].off, r, klen) == 0)
+				break;
+		if (ls->slots[j].len != 0)
+			continue;
+		off = l->off + (l->off > 0);
+		if ((error = pv_listing_add(l, r, klen)) != 0)
+			return (error);
+		ls->slots[j].off = off;
+		ls->slots[j].len = klen;
+		ls->slots[j].hash = h;
+		ls->nnames++;
+	}
+	return (0);
 }
 
 int
 kvp_pool_list_add(const void *image, size_t len, struct pv_listing *l,
     int (*skip)(const char *key))
 {
-	struct kvp_rec rec;
-	size_t i, j, n = kvp_pool_nrecords(len);
+	struct kvp_lister ls;
 	int error;
 
-	for (i = 0; i < n; i++) {
-		kvp_pool_record(image, len, i, &rec);
-		if (!kvp_rec_named(&rec) || (skip != NULL && skip(rec.key)))
-			continue;
-		/* A name the daemon would find first is listed once. */
-		if (kvp_pool_find(image, i * KVP_POOL_RECSIZE, rec.key, &j) == 0)
-			continue;
-		if ((error = pv_listing_add(l, rec.key, strlen(rec.key))) != 0)
-			return (error);
-	}
-	return (0);
+	if ((error = kvp_lister_init(&ls, l, skip)) != 0)
+		return (error);
+	error = kvp_lister_add(&ls, image, len);
+	kvp_lister_fini(&ls);
+	return (error);
 }
 
 int

@@ -67,6 +67,7 @@ void	kvp_pool_record(const void *image, size_t len, size_t i,
 /*
  * The first record named KEY, as the daemon matches (the whole key and its
  * NUL).  0 with *index set, or ENOENT.  Records with a bad key never match.
+ * Only the key fields are looked at.
  */
 int	kvp_pool_find(const void *image, size_t len, const char *key,
 	    size_t *index);
@@ -74,16 +75,46 @@ int	kvp_pool_find(const void *image, size_t len, const char *key,
 /*
  * The names of the pool joined by "\n", each once, in file order, into OUT
  * (OUTLEN bytes with the NUL).  Records without an addressable name (empty,
- * unterminated) are left out.  0, or ERANGE with OUT set to "".
+ * unterminated) are left out.  0, or ERANGE or ENOMEM with OUT set to "".
  */
 int	kvp_pool_list(const void *image, size_t len, char *out, size_t outlen);
 
 /*
  * The same names appended to listing L, leaving out those SKIP (when not
- * NULL) returns non-zero for.  0, or ERANGE as pv_listing_add().
+ * NULL) returns non-zero for.  0, ERANGE as pv_listing_add(), or ENOMEM.
  */
 int	kvp_pool_list_add(const void *image, size_t len, struct pv_listing *l,
 	    int (*skip)(const char *key));
+
+/*
+ * The same listing for a pool read in pieces: kvp_lister_init(), then
+ * kvp_lister_add() with each piece of whole records in file order, then
+ * kvp_lister_fini() (also after an error).  The names already listed are
+ * kept in a hash table (offsets into the listing's text), so that a pool of
+ * N records lists in time linear in N and needs no image of the whole file.
+ */
+struct kvp_lister_slot;
+
+struct kvp_lister {
+	struct pv_listing	*l;
+	int			(*skip)(const char *key);
+	struct kvp_lister_slot	*slots;
+	size_t			 nslots;	/* a power of two, or 0 */
+	size_t			 nnames;
+};
+
+/* Start listing into L, which may already hold names: 0. */
+int	kvp_lister_init(struct kvp_lister *, struct pv_listing *l,
+	    int (*skip)(const char *key));
+
+/*
+ * Append the names of the whole records of the LEN bytes at PIECE that no
+ * earlier record named: 0, ERANGE (the listing is then "") or ENOMEM.
+ */
+int	kvp_lister_add(struct kvp_lister *, const void *piece, size_t len);
+
+/* Free what the lister holds. */
+void	kvp_lister_fini(struct kvp_lister *);
 
 /*
  * Split a store name ("External/KEY", "Guest/Parameters/KEY", "Auto/") at

@@ -30,18 +30,24 @@
 #define KVP_LOCK_MAXSTEP_MS	16
 
 /*
- * A pool file loaded under its lock.  Every access takes the whole-file
+ * A pool file open under its lock.  Every access takes the whole-file
  * fcntl write lock, as hv_kvp_daemon does, for reads too: the daemon
  * rewrites a pool by truncating it first, so an unlocked reader could see
  * it empty.
  * A caller who may not write the file (pools are 0644, root's) reads under
  * a read lock instead, which excludes the daemon's write lock all the same.
+ * The file is read in pieces of whole records through one buffer
+ * (kvp_scan), so that a read stops at the record it looks for and no image
+ * of the whole pool is ever made.
  */
 struct kvp_file {
 	int	 fd;
-	char	*image;
-	size_t	 len;
+	size_t	 len;		/* the file's size when it was locked */
+	char	*buf;
 };
+
+/* Records per piece: 160 KiB, the order of a read(2) of cat. */
+#define KVP_SCAN_RECORDS	64
 
 static int
 kvp_pool_path(const struct pv_unit *unit, enum kvp_pool pool, char *buf,
@@ -105,8 +111,8 @@ kvp_lock(int fd, short type, int timeout_ms)
 static void
 kvp_close(struct kvp_file *f)
 {
-	free(f->image);
-	f->image = NULL;
+	free(f->buf);
+	f->buf = NULL;
 	if (f->fd != -1) {
 		(void)kvp_lock(f->fd, F_UNLCK, 0);
 		close(f->fd);
@@ -115,8 +121,8 @@ kvp_close(struct kvp_file *f)
 }
 
 /*
- * Open and lock pool POOL and load it whole.  A missing pool file is an
- * empty pool (the daemon creates them all when it starts) unless CREATE.
+ * Open and lock pool POOL.  A missing pool file is an empty pool (the
+ * daemon creates them all when it starts) unless CREATE.
  */
 static int
 kvp_open(struct pv_unit *unit, enum kvp_pool pool, int create,
@@ -124,12 +130,11 @@ kvp_open(struct pv_unit *unit, enum kvp_pool pool, int create,
 {
 	char path[PATH_MAX + 16];
 	struct stat st;
-	size_t off;
 	int error;
 	short type = F_WRLCK;
 
 	f->fd = -1;
-	f->image = NULL;
+	f->buf = NULL;
 	f->len = 0;
 	if ((error = kvp_pool_path(unit, pool, path, sizeof(path))) != 0)
 		return (error);
@@ -163,24 +168,59 @@ kvp_open(struct pv_unit *unit, enum kvp_pool pool, int create,
 		error = EFBIG;
 		goto fail;
 	}
-	/* One byte more than we expect, to see a file that grew anyway. */
-	if ((f->image = malloc(st.st_size + 1)) == NULL) {
-		error = ENOMEM;
-		goto fail;
-	}
-	if ((error = pv_read_full(f->fd, f->image, st.st_size + 1,
-	    &off)) != 0)
-		goto fail;
-	if (off != (size_t)st.st_size) {
-		/* The lock holds writers off; a change means a foreign one. */
-		error = EIO;
-		goto fail;
-	}
-	f->len = off;
+	f->len = st.st_size;
 	return (0);
  fail:
 	kvp_close(f);
 	return (error);
+}
+
+/*
+ * What kvp_scan() hands each piece to: the LEN bytes at PIECE hold whole
+ * records, the first of them record FIRST of the pool.  0 to go on, -1 to
+ * stop there (found), or an errno.
+ */
+typedef int kvp_scan_fn(void *ctx, const char *piece, size_t len,
+    size_t first);
+
+/*
+ * Read the whole records of the open pool F in order, a piece at a time,
+ * until FN stops.  A file that is shorter or, read to its end, longer than
+ * it was when locked has a foreign writer: EIO.  0 (FN stopped or the pool
+ * ended), or an errno.
+ */
+static int
+kvp_scan(struct kvp_file *f, kvp_scan_fn *fn, void *ctx)
+{
+	size_t n = kvp_pool_nrecords(f->len), piece, got, i, tail;
+	int error;
+
+	if (f->fd == -1 || n == 0)
+		return (0);
+	piece = n < KVP_SCAN_RECORDS ? n : KVP_SCAN_RECORDS;
+	if (f->buf == NULL &&
+	    (f->buf = malloc(piece * KVP_POOL_RECSIZE)) == NULL)
+		return (ENOMEM);
+	/* From the start: the descriptor was just opened. */
+	for (i = 0; i < n; i += piece) {
+		if (piece > n - i)
+			piece = n - i;
+		if ((error = pv_read_full(f->fd, f->buf,
+		    piece * KVP_POOL_RECSIZE, &got)) != 0)
+			return (error);
+		if (got != piece * KVP_POOL_RECSIZE)
+			return (EIO);
+		if ((error = fn(ctx, f->buf, got, i)) != 0)
+			return (error == -1 ? 0 : error);
+	}
+	/*
+	 * The partial record at the end, if any, and one byte more: the lock
+	 * holds writers off, so a file that grew has a foreign one.
+	 */
+	tail = f->len - n * KVP_POOL_RECSIZE;
+	if ((error = pv_read_full(f->fd, f->buf, tail + 1, &got)) != 0)
+		return (error);
+	return (got != tail ? EIO : 0);
 }
 
 /* Write BUF at OFF whole, or fail. */
@@ -332,23 +372,69 @@ kvp_auto_named(const char *key)
 	return (kvp_auto_lookup(key) != -1);
 }
 
-/* "Auto/": the intrinsic items as the host enumerates them, then the file's. */
 static int
-kvp_auto_list(struct pv_unit *unit, const struct kvp_file *f, char *value,
-    size_t valuelen)
+kvp_scan_list(void *ctx, const char *piece, size_t len, size_t first)
+{
+	(void)first;
+	return (kvp_lister_add(ctx, piece, len));
+}
+
+/*
+ * "POOL/": the names of the pool's records; for "Auto/" the intrinsic
+ * items first, as the host enumerates them, then the file's.
+ */
+static int
+kvp_list(struct pv_unit *unit, enum kvp_pool pool, struct kvp_file *f,
+    char *value, size_t valuelen)
 {
 	char buf[KVP_POOL_VALUESIZE];
+	struct kvp_lister ls;
 	struct pv_listing l;
 	int a, error;
 
 	if ((error = pv_listing_init(&l, value, valuelen)) != 0)
 		return (error);
-	for (a = 0; a < KVP_AUTO_COUNT; a++)
-		if (kvp_auto_value(unit, a, buf, sizeof(buf)) == 0 &&
-		    (error = pv_listing_add(&l, kvp_auto_names[a],
-		    strlen(kvp_auto_names[a]))) != 0)
-			return (error);
-	return (kvp_pool_list_add(f->image, f->len, &l, kvp_auto_named));
+	if (pool == KVP_POOL_AUTO)
+		for (a = 0; a < KVP_AUTO_COUNT; a++)
+			if (kvp_auto_value(unit, a, buf, sizeof(buf)) == 0 &&
+			    (error = pv_listing_add(&l, kvp_auto_names[a],
+			    strlen(kvp_auto_names[a]))) != 0)
+				return (error);
+	if ((error = kvp_lister_init(&ls, &l, pool == KVP_POOL_AUTO ?
+	    kvp_auto_named : NULL)) != 0)
+		return (error);
+	error = kvp_scan(f, kvp_scan_list, &ls);
+	kvp_lister_fini(&ls);
+	if (error != 0)
+		value[0] = '\0';
+	return (error);
+}
+
+/* What a read looks for, and where the value goes. */
+struct kvp_lookup {
+	const char	*key;
+	char		*value;
+	size_t		 valuelen;
+	int		 found;
+};
+
+static int
+kvp_scan_value(void *ctx, const char *piece, size_t len, size_t first)
+{
+	struct kvp_lookup *lk = ctx;
+	struct kvp_rec rec;
+	size_t i;
+
+	(void)first;
+	if (kvp_pool_find(piece, len, lk->key, &i) != 0)
+		return (0);
+	lk->found = 1;
+	kvp_pool_record(piece, len, i, &rec);
+	if (rec.state != KVP_REC_OK)
+		return (EIO);	/* an unterminated value */
+	if (strlcpy(lk->value, rec.value, lk->valuelen) >= lk->valuelen)
+		return (ERANGE);
+	return (-1);
 }
 
 static int
@@ -356,9 +442,8 @@ kvp_read(struct pv_unit *unit, enum kvp_pool pool, const char *key,
     char *value, size_t valuelen)
 {
 	char buf[KVP_POOL_VALUESIZE];
+	struct kvp_lookup lk = { key, value, valuelen, 0 };
 	struct kvp_file f;
-	struct kvp_rec rec;
-	size_t i;
 	int error, a;
 
 	if (pool == KVP_POOL_AUTO && (a = kvp_auto_lookup(key)) != -1) {
@@ -369,17 +454,11 @@ kvp_read(struct pv_unit *unit, enum kvp_pool pool, const char *key,
 	}
 	if ((error = kvp_open(unit, pool, 0, &f)) != 0)
 		return (error);
-	if (key[0] == '\0' && pool == KVP_POOL_AUTO)
-		error = kvp_auto_list(unit, &f, value, valuelen);
-	else if (key[0] == '\0')
-		error = kvp_pool_list(f.image, f.len, value, valuelen);
-	else if ((error = kvp_pool_find(f.image, f.len, key, &i)) == 0) {
-		kvp_pool_record(f.image, f.len, i, &rec);
-		if (rec.state != KVP_REC_OK)
-			error = EIO;	/* an unterminated value */
-		else if (strlcpy(value, rec.value, valuelen) >= valuelen)
-			error = ERANGE;
-	}
+	if (key[0] == '\0')
+		error = kvp_list(unit, pool, &f, value, valuelen);
+	else if ((error = kvp_scan(&f, kvp_scan_value, &lk)) == 0 &&
+	    !lk.found)
+		error = ENOENT;
 	/* A pool can hold more names than one value: say so. */
 	if (error == ERANGE && key[0] == '\0')
 		snprintf(unit->store_error, sizeof(unit->store_error),
@@ -388,6 +467,29 @@ kvp_read(struct pv_unit *unit, enum kvp_pool pool, const char *key,
 		    kvp_pool_nrecords(f.len), valuelen);
 	kvp_close(&f);
 	return (error);
+}
+
+/* What a write looks for: the first record of the key, and its value. */
+struct kvp_slot {
+	const char	*key;
+	int		 found;
+	size_t		 index;
+	char		 old[KVP_POOL_VALUESIZE];
+};
+
+static int
+kvp_scan_slot(void *ctx, const char *piece, size_t len, size_t first)
+{
+	struct kvp_slot *sl = ctx;
+	size_t i;
+
+	if (kvp_pool_find(piece, len, sl->key, &i) != 0)
+		return (0);
+	sl->found = 1;
+	sl->index = first + i;
+	memcpy(sl->old, piece + i * KVP_POOL_RECSIZE + KVP_POOL_KEYSIZE,
+	    KVP_POOL_VALUESIZE);
+	return (-1);
 }
 
 /*
@@ -401,24 +503,32 @@ kvp_write(struct pv_unit *unit, enum kvp_pool pool, const char *key,
     const char *value)
 {
 	char rec[KVP_POOL_RECSIZE];
+	struct kvp_slot sl;
 	struct kvp_file f;
-	size_t i, n;
+	size_t n;
 	int error;
 
 	memset(rec, 0, sizeof(rec));
 	memcpy(rec, key, strlen(key));
 	memcpy(rec + KVP_POOL_KEYSIZE, value, strlen(value));
+	sl.key = key;
+	sl.found = 0;
 
 	if ((error = kvp_open(unit, pool, 1, &f)) != 0)
 		return (error);
+	if ((error = kvp_scan(&f, kvp_scan_slot, &sl)) != 0) {
+		kvp_close(&f);
+		return (error);
+	}
 	n = kvp_pool_nrecords(f.len);
-	if (kvp_pool_find(f.image, f.len, key, &i) == 0) {
-		off_t at = (off_t)i * KVP_POOL_RECSIZE + KVP_POOL_KEYSIZE;
+	if (sl.found) {
+		off_t at = (off_t)sl.index * KVP_POOL_RECSIZE +
+		    KVP_POOL_KEYSIZE;
 
 		error = kvp_pwrite(f.fd, rec + KVP_POOL_KEYSIZE,
 		    KVP_POOL_VALUESIZE, at);
 		/* A value half written is put back as it was. */
-		if (error != 0 && kvp_pwrite(f.fd, f.image + at,
+		if (error != 0 && kvp_pwrite(f.fd, sl.old,
 		    KVP_POOL_VALUESIZE, at) != 0)
 			error = EIO;
 	} else {

@@ -80,6 +80,96 @@ test_records(void)
 	    sizeof(list)) == 0 && strcmp(list, "A\nC") == 0);
 }
 
+static int
+skip_odd(const char *key)
+{
+	return ((key[strlen(key) - 1] - '0') % 2 == 1);
+}
+
+/*
+ * Listing in pieces (kvp_lister_*) gives what a listing of the whole image
+ * gives, across pieces and past the table's first size, and every name of a
+ * large pool is listed once, where it first appears.
+ */
+static void
+test_lister(void)
+{
+	enum { N = 400 };
+	static char image[N * 2560], whole[8192], pieces[8192], want[8192];
+	struct kvp_lister ls;
+	struct pv_listing l;
+	size_t i, at, step;
+	char key[16];
+	int error, ok;
+
+	/* 0..249 named N000..N249; then 250..399 repeat 100..249. */
+	want[0] = '\0';
+	for (i = 0; i < N; i++) {
+		snprintf(key, sizeof(key), "N%03zu", i < 250 ? i : i - 150);
+		put(image, i, key, i < 250 ? "first" : "shadowed");
+		if (i < 250) {
+			if (i > 0)
+				strcat(want, "\n");
+			strcat(want, key);
+		}
+	}
+	CHECK("large list", kvp_pool_list(image, sizeof(image), whole,
+	    sizeof(whole)) == 0);
+	CHECK_STR("large list: each name once, in order", whole, want);
+	ok = 1;
+	for (step = 1; step <= 70; step += 23) {
+		pv_listing_init(&l, pieces, sizeof(pieces));
+		kvp_lister_init(&ls, &l, NULL);
+		error = 0;
+		for (at = 0; at < N && error == 0; at += step)
+			error = kvp_lister_add(&ls, image + at * 2560,
+			    (at + step > N ? N - at : step) * 2560);
+		kvp_lister_fini(&ls);
+		if (error != 0 || strcmp(pieces, whole) != 0)
+			ok = 0;
+	}
+	CHECK("lister: pieces of 1, 24, 47, 70 records list as the whole", ok);
+
+	/* A name shadowed by a record in an earlier piece, then a skip. */
+	pv_listing_init(&l, pieces, sizeof(pieces));
+	pv_listing_add(&l, "pre", 3);
+	kvp_lister_init(&ls, &l, skip_odd);
+	error = kvp_lister_add(&ls, image, 4 * 2560);
+	if (error == 0)
+		error = kvp_lister_add(&ls, image + 252 * 2560, 4 * 2560);
+	kvp_lister_fini(&ls);
+	CHECK("lister: after names there, skipping", error == 0 &&
+	    strcmp(pieces, "pre\nN000\nN002\nN102\nN104") == 0);
+
+	/* ERANGE in the second piece: the listing is "". */
+	pv_listing_init(&l, pieces, 30);
+	kvp_lister_init(&ls, &l, NULL);
+	error = kvp_lister_add(&ls, image, 4 * 2560);
+	if (error == 0)
+		error = kvp_lister_add(&ls, image + 4 * 2560, 4 * 2560);
+	kvp_lister_fini(&ls);
+	CHECK("lister: ERANGE in a later piece empties the listing",
+	    error == ERANGE && pieces[0] == '\0');
+
+	/* find: the whole key with its NUL, a key as long as the field. */
+	memset(key, 0, sizeof(key));
+	CHECK("find a prefix of a name is no match", kvp_pool_find(image,
+	    sizeof(image), "N00", &i) == ENOENT);
+	CHECK("find N120 first, not its repeat", kvp_pool_find(image,
+	    sizeof(image), "N120", &i) == 0 && i == 120);
+	memset(whole, 'k', 600);
+	whole[512] = '\0';
+	memcpy(image, whole, 512);
+	CHECK("find a key of the field's whole length never matches",
+	    kvp_pool_find(image, sizeof(image), whole, &i) == ENOENT);
+	whole[511] = '\0';
+	CHECK("find a key of 511 bytes", kvp_pool_find(image,
+	    sizeof(image), whole, &i) == ENOENT);
+	image[511] = '\0';
+	CHECK("find a key of 511 bytes, terminated", kvp_pool_find(image,
+	    sizeof(image), whole, &i) == 0 && i == 0);
+}
+
 static void
 test_names(void)
 {
@@ -188,6 +278,7 @@ int
 main(void)
 {
 	test_records();
+	test_lister();
 	test_names();
 	test_limits();
 	return (CHECK_EXIT());

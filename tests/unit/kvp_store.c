@@ -369,6 +369,75 @@ test_corrupt(struct pvbus *bus)
 }
 
 /*
+ * Pools of more records than the store reads at once (it reads the file in
+ * pieces): the last record, a name repeated in a later piece, a bad value
+ * past the first piece, a listing of every name once, an update in place
+ * far into the file.
+ */
+static void
+test_large(struct pvbus *bus)
+{
+	static char v[PVBUS_KVOP_MAXSIZE], want[PVBUS_KVOP_MAXSIZE];
+	char key[32], val[32], rec[RECSIZE];
+	const char *got;
+	off_t size;
+	int fd, i, n;
+
+	want[0] = '\0';
+	for (i = 0; i < 300; i++) {
+		snprintf(key, sizeof(key), "I%03d", i);
+		snprintf(val, sizeof(val), "v%d", i);
+		pool_append(4, key, val);
+		if (i > 0)
+			strlcat(want, "\n", sizeof(want));
+		strlcat(want, key, sizeof(want));
+	}
+	pool_append(4, "I005", "shadowed");
+	memset(rec, 0, sizeof(rec));
+	strcpy(rec, "Unterminated");
+	memset(rec + 512, 'v', 2048);
+	fd = open(pool_path(4), O_WRONLY | O_APPEND);
+	CHECK("large: append unterminated value", write(fd, rec, RECSIZE) ==
+	    RECSIZE);
+	close(fd);
+	strlcat(want, "\nUnterminated", sizeof(want));
+	CHECK("large: read the last of 300", kv(bus, PVBUS_KVREAD,
+	    "Auto/Internal/I299", NULL, v, sizeof(v)) == 0 &&
+	    strcmp(v, "v299") == 0);
+	CHECK("large: read one of the second piece", kv(bus, PVBUS_KVREAD,
+	    "Auto/Internal/I100", NULL, v, sizeof(v)) == 0 &&
+	    strcmp(v, "v100") == 0);
+	CHECK("large: the first of a name repeated", kv(bus, PVBUS_KVREAD,
+	    "Auto/Internal/I005", NULL, v, sizeof(v)) == 0 &&
+	    strcmp(v, "v5") == 0);
+	CHECK("large: unterminated value at the end is EIO", kv(bus,
+	    PVBUS_KVREAD, "Auto/Internal/Unterminated", NULL, v,
+	    sizeof(v)) == EIO);
+	CHECK("large: missing key", kv(bus, PVBUS_KVREAD, "Auto/Internal/I300",
+	    NULL, v, sizeof(v)) == ENOENT);
+	CHECK("large: list every name once, in order", kv(bus, PVBUS_KVREAD,
+	    "Auto/Internal/", NULL, v, sizeof(v)) == 0 &&
+	    strcmp(v, want) == 0);
+
+	for (i = 0; i < 150; i++) {
+		snprintf(key, sizeof(key), "G%03d", i);
+		pool_append(1, key, "before");
+	}
+	size = pool_size(1);
+	CHECK("large: update past the first piece", kv(bus, PVBUS_KVWRITE,
+	    "Guest/G140", "after", v, sizeof(v)) == 0 &&
+	    pool_size(1) == size && (got = pool_lookup(1, "G140", &n)) !=
+	    NULL && strcmp(got, "after") == 0 && n == 1);
+	got = pool_lookup(1, "G139", &n);
+	CHECK("large: the record before it intact", got != NULL &&
+	    strcmp(got, "before") == 0);
+	CHECK("large: a new key after 150", kv(bus, PVBUS_KVWRITE, "Guest/G150",
+	    "new", v, sizeof(v)) == 0 && pool_size(1) == size + RECSIZE &&
+	    (got = pool_lookup(1, "G150", &n)) != NULL &&
+	    strcmp(got, "new") == 0);
+}
+
+/*
  * A write waits while another process holds the fcntl lock: the holder says
  * "L" once it holds the lock and "R" just before it lets go, and the write
  * may return only once "R" is there to read.
@@ -612,6 +681,7 @@ main(void)
 	test_auto(bus);
 	test_write(bus);
 	test_corrupt(bus);
+	test_large(bus);
 	test_lock_wait(bus);
 	pvbus_close(bus);
 	test_lock_timeout();
