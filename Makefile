@@ -7,16 +7,35 @@
 #   make install [DESTDIR=... PREFIX=/usr LIBDIR=...]
 #   make static  build/static/hostctl, linked statically
 #   make deb     the Debian packages, into build/deb/
+#   make CROSS_COMPILE=aarch64-linux-gnu-   the same for arm64, into
+#                build-aarch64/ (build-CPU/ for another CROSS_COMPILE)
 
+# A cross build: the target's compiler, archiver and pkg-config files, and
+# a build directory of its own.  Only the target's multiarch libraries
+# (libbsd-dev:arm64, ...) are linked; tools/deps cross installs them.
+ifneq ($(CROSS_COMPILE),)
+TRIPLET	:= $(patsubst %-,%,$(CROSS_COMPILE))
+TARGET_CPU := $(firstword $(subst -, ,$(TRIPLET)))
+ifeq ($(origin CC),default)
+CC	:= $(CROSS_COMPILE)gcc
+endif
+ifeq ($(origin AR),default)
+AR	:= $(CROSS_COMPILE)ar
+endif
+BUILD	?= build-$(TARGET_CPU)
+PKG_CONFIG := PKG_CONFIG_LIBDIR=/usr/lib/$(TRIPLET)/pkgconfig:/usr/share/pkgconfig \
+	   PKG_CONFIG_SYSROOT_DIR= pkg-config
+endif
 BUILD	?= build
 CC	?= cc
+PKG_CONFIG ?= pkg-config
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=gnu11 -Wall -Wextra -fPIC
 CPPFLAGS += -D_GNU_SOURCE -DLIBBSD_NETBSD_VIS -Iinclude -Ilib
 LDLIBS	+= -lbsd
 
 ifeq ($(SAN),1)
-BUILD	:= build-san
+BUILD	:= $(BUILD)-san
 CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
 LDFLAGS	+= -fsanitize=address,undefined
@@ -28,20 +47,30 @@ SOMAJOR	:= 0
 SOVER	:= $(SOMAJOR).1.0
 
 # Extra flags and libraries of single programs.
-CFLAGS_pvbusd	= $(shell pkg-config --cflags fuse3 2>/dev/null)
-LIBS_pvbusd	= $(shell pkg-config --libs fuse3 2>/dev/null)
+CFLAGS_pvbusd	= $(shell $(PKG_CONFIG) --cflags fuse3 2>/dev/null)
+LIBS_pvbusd	= $(shell $(PKG_CONFIG) --libs fuse3 2>/dev/null)
 LIBS_hvsim	= -lcapstone
 # A test helper linked statically (the sanitizers cannot link so).
 LDFLAGS_hv_static = $(if $(filter 1,$(SAN)),,-static)
 
+# What is x86 by nature stays out of a build for another CPU: hvsim traces
+# x86 programs through x86 registers, hv_cpuid and hv_static execute CPUID
+# and port I/O for its tests, and vmware_rpc's unit test drives hvsim's
+# VMware model.  The library builds everywhere: lib/arch/ answers for the
+# instructions a CPU lacks.
+MACHINE	:= $(shell $(CC) -dumpmachine 2>/dev/null)
+ifeq ($(filter x86_64-% i386-% i486-% i586-% i686-%,$(MACHINE)),)
+X86_ONLY := hvsim hv_cpuid hv_static vmware_rpc
+endif
+
 LIB_SRCS	:= $(sort $(wildcard lib/*.c lib/*/*.c))
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CMDS		:= $(notdir $(wildcard cmd/*))
-SIMS		:= $(patsubst sim/%/,%,$(wildcard sim/*/))
+SIMS		:= $(filter-out $(X86_ONLY),$(patsubst sim/%/,%,$(wildcard sim/*/)))
 UNIT_SRCS	:= $(wildcard tests/unit/*.c)
-UNITS		:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+UNITS		:= $(filter-out $(X86_ONLY:%=$(BUILD)/tests/%),$(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%))
 HELPER_SRCS	:= $(wildcard tests/helpers/*.c)
-HELPERS		:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
+HELPERS		:= $(filter-out $(X86_ONLY:%=$(BUILD)/tests/%),$(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%))
 FUZZ_TARGETS	:= $(filter-out replay,$(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c)))
 FUZZERS		:= $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 REPLAYS		:= $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
@@ -51,11 +80,11 @@ HEADERS		:= $(wildcard include/*.h include/*/*/*.h lib/*.h lib/*/*.h \
 		     sim/*.h sim/*/*.h fuzz/*.h tests/*.h)
 # The benchmark's programs; the libxenstore loop only where libxen-dev is.
 BENCH_PROGS	:= pair xsrelay floor_static floor_bsd xs_pvbus \
-		   $(if $(shell pkg-config --exists xenstore 2>/dev/null && echo y),xs_libxen)
+		   $(if $(shell $(PKG_CONFIG) --exists xenstore 2>/dev/null && echo y),xs_libxen)
 BENCHES		:= $(BENCH_PROGS:%=$(BUILD)/bench/%)
 
 .PHONY: all product static deb symbols run check check-vm deps deps-test \
-	bench fuzz lint install clean
+	bench fuzz lint install clean arm64 arm64-lane
 
 PREFIX	?= /usr
 SBINDIR	 = $(PREFIX)/sbin
@@ -72,10 +101,29 @@ PRODUCT	:= $(BUILD)/libpvbus.a $(BUILD)/libpvbus.so $(BUILD)/hostctl \
 MAN3_LINKS := $(shell sed -n 's/^\.Nm \(pvbus_[a-z_]*\).*/\1/p' man/libpvbus.3)
 # The sanitizers cannot link statically.
 STATIC	:= $(if $(filter 1,$(SAN)),,$(BUILD)/static/hostctl)
+# A cross build's programs run in guests without the target's shared
+# libraries (tests/vm): pvbusd static too, and the conformance program as
+# the x86 guest builds it.
+ifneq ($(CROSS_COMPILE),)
+STATIC	+= $(if $(filter 1,$(SAN)),,$(BUILD)/static/pvbusd)
+LDFLAGS_pvconform = $(if $(filter 1,$(SAN)),,-static)
+endif
 
 all: $(PRODUCT) $(CMDS:%=$(BUILD)/%) $(STATIC) \
 	$(SIMS:%=$(BUILD)/%) $(UNITS) $(REPLAYS) $(HELPERS) $(PRELOADS) \
-	$(BENCHES)
+	$(BENCHES) $(if $(CROSS_COMPILE),,arm64)
+
+# What the cli lane runs of the arm64 build (tests/cli/arm64.sh, under
+# qemu-aarch64), made with every native build; the whole of it is
+# make CROSS_COMPILE=aarch64-linux-gnu-.
+ARM64_CROSS	:= aarch64-linux-gnu-
+ARM64_BUILD	:= build-aarch64
+arm64:
+	@$(MAKE) --no-print-directory CROSS_COMPILE=$(ARM64_CROSS) SAN= \
+	    BUILD=$(ARM64_BUILD) arm64-lane
+
+arm64-lane: $(BUILD)/hostctl $(BUILD)/static/hostctl
+	@:
 
 product: $(PRODUCT)
 
@@ -85,7 +133,7 @@ $(BUILD)/obj/%.o: %.c $(HEADERS)
 
 $(BUILD)/libpvbus.a: $(LIB_OBJS)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/libpvbus.so.$(SOVER): $(LIB_OBJS) lib/libpvbus.map
 	$(CC) -shared -Wl,-soname,libpvbus.so.$(SOMAJOR) \
@@ -109,7 +157,12 @@ static: $(BUILD)/static/hostctl
 
 $(BUILD)/static/hostctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard cmd/hostctl/*.c)) $(BUILD)/libpvbus.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -static -o $@ $^ $(shell pkg-config --static --libs libbsd)
+	$(CC) $(LDFLAGS) -static -o $@ $^ $(shell $(PKG_CONFIG) --static --libs libbsd)
+
+$(BUILD)/static/pvbusd: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard cmd/pvbusd/*.c)) $(BUILD)/libpvbus.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -static -o $@ $^ \
+	    $(shell $(PKG_CONFIG) --static --libs fuse3 libbsd)
 
 # The code outside lib/ that a unit test links, as objects.
 UNIT_OBJS_vmware_rpc	= sim/hvsim/vmware_host.o sim/hvsim/secure_rpc.o \
@@ -170,7 +223,7 @@ $(BUILD)/bench/xs_pvbus: tests/bench/xs_pvbus.c tests/bench/xs_loop.h \
 
 $(BUILD)/bench/xs_libxen: tests/bench/xs_libxen.c tests/bench/xs_loop.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs xenstore)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(shell $(PKG_CONFIG) --libs xenstore)
 
 # libFuzzer targets (clang), one per file in fuzz/ but replay.c.
 
@@ -182,10 +235,10 @@ $(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRCS) $(HEADERS)
 	    $(CPPFLAGS) -o $@ $< $(LIB_SRCS) -lbsd
 
 deps:
-	@tools/deps build
+	@tools/deps build cross
 
 deps-test:
-	@tools/deps build test
+	@tools/deps build cross test
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -245,4 +298,4 @@ install: $(PRODUCT)
 	    > $(DESTDIR)$(UNITDIR)/pvbusd.service
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-aarch64 build-aarch64-san
