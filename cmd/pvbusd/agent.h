@@ -14,6 +14,12 @@
 #define AGENT_DEFAULT_REBOOT	"systemctl reboot || shutdown -r now"
 #define AGENT_DEFAULT_INTERVAL	15	/* seconds between guest info */
 #define AGENT_MAX_INTERVAL	86400
+/*
+ * How long a halt or reboot command may run: systemctl and shutdown return
+ * once the system has taken the request, in well under a second.
+ */
+#define AGENT_DEFAULT_CMD_TIMEOUT 30	/* seconds */
+#define AGENT_MAX_CMD_TIMEOUT	3600
 
 /* The settings of -o, shared by every agent. */
 struct agent_conf {
@@ -21,6 +27,7 @@ struct agent_conf {
 	const char		*reboot;
 	const char *const	*exclude;	/* interface name patterns */
 	unsigned int		 interval;
+	unsigned int		 cmd_timeout;	/* seconds a command may run */
 };
 
 struct agent_ops {

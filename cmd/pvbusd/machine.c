@@ -186,9 +186,12 @@ add_addr(struct machine *si, const struct ifaddrs *ifa)
 
 	if ((it = find(si, ifa->ifa_name)) == NULL)
 		return;
+	/*
+	 * Link-local IPv6 addresses stay, as vmtoolsd and hv_kvp_daemon keep
+	 * them: the host shows what the guest has.
+	 */
 	if (ifa->ifa_addr->sa_family == AF_INET6 &&
-	    (IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr) ||
-	    IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr)))
+	    IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
 		return;
 	if (ifa->ifa_addr->sa_family == AF_INET &&
 	    (ntohl(in->sin_addr.s_addr) >> 24) == 127)

@@ -52,8 +52,8 @@ extern const char *const machine_default_exclude[];
 /*
  * Collect into SI.  EXCLUDE is a NULL-terminated list of shell patterns
  * (fnmatch(3)) of interface names to leave out.  Interfaces without an
- * Ethernet address, loopback and IPv6 link-local addresses are left out
- * too.  Interfaces are ordered by index, each one's IPv4 addresses before
+ * Ethernet address and loopback addresses are left out too; IPv6
+ * link-local addresses are kept, as vmtoolsd keeps them.  Interfaces are ordered by index, each one's IPv4 addresses before
  * its IPv6 ones, each family in address order, so that the same machine
  * gives the same answer.  0 or an errno value; free with machine_free().
  */

@@ -73,6 +73,24 @@ split_patterns(char *s)
 	return (v);
 }
 
+/* The value of -o NAME=VAL in seconds, from 1 to MAX. */
+static unsigned int
+seconds(const char *name, const char *val, unsigned long max)
+{
+	unsigned long n;
+	char *end;
+
+	errno = 0;
+	n = strtoul(val, &end, 10);
+	if (*val < '0' || *val > '9' || *end != '\0' || errno != 0 ||
+	    n == 0 || n > max) {
+		fprintf(stderr, "pvbusd: -o %s=%s: want seconds from 1 to "
+		    "%lu\n", name, val, max);
+		exit(1);
+	}
+	return ((unsigned int)n);
+}
+
 /*
  * -o NAME=VALUE: the agents' settings.  ARG is copied, so that ps(1) shows
  * the command line as given; the copy lives as long as pvbusd.
@@ -80,8 +98,7 @@ split_patterns(char *s)
 static void
 agent_opt(struct opts *o, const char *given)
 {
-	unsigned long n;
-	char *arg, *val, *end;
+	char *arg, *val;
 
 	if ((arg = strdup(given)) == NULL) {
 		fprintf(stderr, "pvbusd: out of memory\n");
@@ -106,18 +123,13 @@ agent_opt(struct opts *o, const char *given)
 		o->nics = split_patterns(val);
 		o->agent.exclude = o->nics;
 	} else if (strcmp(arg, "interval") == 0) {
-		errno = 0;
-		n = strtoul(val, &end, 10);
-		if (*val == '\0' || *end != '\0' || errno != 0 || n == 0 ||
-		    n > AGENT_MAX_INTERVAL) {
-			fprintf(stderr, "pvbusd: -o interval=%s: want seconds "
-			    "from 1 to %d\n", val, AGENT_MAX_INTERVAL);
-			exit(1);
-		}
-		o->agent.interval = (unsigned int)n;
+		o->agent.interval = seconds(arg, val, AGENT_MAX_INTERVAL);
+	} else if (strcmp(arg, "cmd_timeout") == 0) {
+		o->agent.cmd_timeout = seconds(arg, val,
+		    AGENT_MAX_CMD_TIMEOUT);
 	} else {
 		fprintf(stderr, "pvbusd: -o %s: unknown; known: halt, reboot, "
-		    "nics, interval\n", arg);
+		    "nics, interval, cmd_timeout\n", arg);
 		exit(1);
 	}
 }
@@ -137,6 +149,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	o->agent.reboot = AGENT_DEFAULT_REBOOT;
 	o->agent.exclude = machine_default_exclude;
 	o->agent.interval = AGENT_DEFAULT_INTERVAL;
+	o->agent.cmd_timeout = AGENT_DEFAULT_CMD_TIMEOUT;
 	while ((ch = getopt(argc, argv, "aC:dg:m:o:r:T:")) != -1) {
 		switch (ch) {
 		case 'a':

@@ -156,6 +156,25 @@ pvbusd_store_submit(struct pvbusd_dev *dev, void *req,
 	}
 }
 
+/*
+ * A request that gave up waiting (a lock another process held, a host that
+ * did not answer) is logged with what it waited for: its caller sees only
+ * EBUSY or ETIMEDOUT.  One request waits at a time, so this logs at most
+ * once per store bound.
+ */
+static void
+store_log(struct pvbusd_dev *dev, const struct pvbusd_answer *ans)
+{
+	const char *why;
+
+	if (ans->kind != PVBUSD_ANSWER_ERROR ||
+	    (ans->error != EBUSY && ans->error != ETIMEDOUT))
+		return;
+	why = pvbus_unit_store_error(pvbus_unit(dev->bus, dev->unit));
+	log_warnx("%s: a request gave up: %s", dev->name,
+	    why[0] != '\0' ? why : strerror(ans->error));
+}
+
 static void *
 store_main(void *arg)
 {
@@ -187,6 +206,7 @@ store_main(void *arg)
 
 		memset(&ans, 0, sizeof(ans));
 		pvbusd_xfer_finish(&j->x, dev->bus, dev->unit, j->in, &ans);
+		store_log(dev, &ans);
 
 		pthread_mutex_lock(&dev->qlock);
 		if (job_unlink(dev, j)) {

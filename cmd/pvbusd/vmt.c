@@ -153,7 +153,7 @@ power(struct vmt *v, int state, const char *what, const char *cmd,
 {
 	logit(LOG_NOTICE, "the host asks for %s", what);
 	statechange(v, 1, state);
-	if (vmt_spawn(what, cmd) == 0) {
+	if (vmt_spawn(what, cmd, v->conf->cmd_timeout) == 0) {
 		snprintf(reply, len, "%s", PV_TCLO_REPLY_OK);
 		return;
 	}

@@ -60,7 +60,8 @@ int	vmt_primary_ipv4(const struct vmt *v, char *buf, size_t len);
 
 /*
  * Run CMD with /bin/sh -c, with standard input and output on /dev/null and
- * no other descriptor open, and wait for it.  0 when it exited with status
- * 0, else -1 (logged with WHAT).
+ * no other descriptor open, in a process group of its own, and wait for it
+ * at most TIMEOUT seconds; a command still running then is killed with its
+ * group.  0 when it exited with status 0, else -1 (logged with WHAT).
  */
-int	vmt_spawn(const char *what, const char *cmd);
+int	vmt_spawn(const char *what, const char *cmd, unsigned int timeout);

@@ -2,7 +2,8 @@
 # vmtoolsd of open-vm-tools, each run unmodified under hvsim's VMware host,
 # case by case.  The host sends TCLO commands (--tclo) and keeps what the
 # guest told it (--show).  Everything runs in private namespaces: a network
-# with an eth0 (a veth end with 10.9.8.7/24 and fd00:9:8::7/64), a docker0
+# with an eth0 (a veth end with 10.9.8.7/24, fd00:9:8::7/64 and the
+# link-local fe80::9:8:7/64, no other), a docker0
 # bridge with a veth pair, a host name, and a mount namespace in which
 # systemctl (and so shutdown, whose link it is) is a script that only
 # writes down how it was called, so that halt and reboot are harmless.
@@ -29,8 +30,11 @@ hostname vmt-guest
 ip link set lo up
 ip link add eth0 type veth peer name veth-host
 ip link set eth0 address $MAC
+# One link-local address, known in advance, rather than the kernel's.
+ip link set eth0 addrgenmode none
 ip addr add 10.9.8.7/24 dev eth0
 ip -6 addr add fd00:9:8::7/64 dev eth0 nodad
+ip -6 addr add fe80::9:8:7/64 dev eth0 nodad
 ip link set eth0 up
 ip link set veth-host up
 ip link add docker0 type bridge
@@ -79,7 +83,9 @@ guest() {
 	rm -f "$S" "$T/power.log" "$T/fds"
 	case $g in
 	pvbusd)	set -- "$@" -- "$B/pvbusd" -a -d -o interval=1 \
-		    -o "halt=$B/tests/fdcheck $T/fds; echo halt >>$T/power.log"
+		    -o "halt=${HALT:-$B/tests/fdcheck $T/fds; echo halt >>$T/power.log}"
+		[ -z "$CMD_TIMEOUT" ] ||
+		    set -- "$@" -o "cmd_timeout=$CMD_TIMEOUT"
 		[ "$REBOOT" = default ] ||
 		    set -- "$@" -o "reboot=${REBOOT:-echo reboot >>$T/power.log}" ;;
 	vmtoolsd) set -- "$@" -- "$VMTOOLSD" -c "$T/tools.conf" ;;
@@ -174,11 +180,14 @@ for g in pvbusd vmtoolsd; do
 	    '[n["mac"] for n in d["guest"]["nics"]] == [os.environ["MAC"]] and
 	    "10.9.8.7/24" in d["guest"]["nics"][0]["ips"] and
 	    "fd00:9:8::7/64" in d["guest"]["nics"][0]["ips"]'
+	check "$g: the IPv6 link-local address is reported" \
+	    '"fe80::9:8:7/64" in d["guest"]["nics"][0]["ips"]'
 	check "$g: everything it sent is known to the host" 'd["unknown"] == []'
 	case $g in
 	pvbusd)
 		check "$g: exactly eth0's addresses" \
-		    'd["guest"]["nics"][0]["ips"] == ["10.9.8.7/24", "fd00:9:8::7/64"]'
+		    'd["guest"]["nics"][0]["ips"] == ["10.9.8.7/24",
+		    "fd00:9:8::7/64", "fe80::9:8:7/64"]'
 		check "$g: tools version unmanaged" \
 		    'd["tools_version"] == "2147483647"'
 		check "$g: all replies OK" \
@@ -235,6 +244,34 @@ check "pvbusd: a failing command is reported as failure" \
 grep -q 'failed with status 3' "$T/pvbusd.log" &&
     pass "pvbusd: a failing command is logged with its status" ||
     fail "pvbusd: a failing command is logged with its status" "$(cat "$T/pvbusd.log")"
+
+# --- a halt command that never ends: killed at cmd_timeout, the host told,
+# and the loop goes on
+HALT="sleep 100000 & echo \$! >$T/sleeper; wait" CMD_TIMEOUT=1 \
+    guest pvbusd --tclo OS_Halt --tclo ping
+until_holds 'len(d["tclo"]) == 2' || fail "hanging halt: answered" "$(show)"
+stop
+check "pvbusd: a hanging halt is reported as failure" \
+    'd["statechanges"] == ["1 1", "0 1"] and
+    d["tclo"][0]["reply"] == "ERROR halt command failed"'
+check "pvbusd: the next command is answered after a hanging one" \
+    'd["tclo"][1] == {"command": "ping", "reply": "OK "}'
+grep -q '^pvbusd: halt: ".*" still running after 1 s: killed$' "$T/pvbusd.log" &&
+    pass "pvbusd: a hanging command is logged as killed" ||
+    fail "pvbusd: a hanging command is logged as killed" "$(cat "$T/pvbusd.log")"
+# Its process group goes with it: what the command started is gone too.
+sleeper=$(cat "$T/sleeper" 2>/dev/null)
+n=0
+while [ -n "$sleeper" ] && kill -0 "$sleeper" 2>/dev/null &&
+    [ "$(awk '{ print $3 }' "/proc/$sleeper/stat" 2>/dev/null)" != Z ] &&
+    [ $n -lt 600 ]; do
+	n=$((n + 1)); sleep 0.1
+done
+[ -n "$sleeper" ] && ! { kill -0 "$sleeper" 2>/dev/null &&
+    [ "$(awk '{ print $3 }' "/proc/$sleeper/stat" 2>/dev/null)" != Z ]; } &&
+    pass "pvbusd: what a hanging command started is killed" ||
+    fail "pvbusd: what a hanging command started is killed" "pid '$sleeper'"
+[ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null
 
 # --- a host that interrupts, closes, has no high bandwidth
 many() { i=0; while [ $i -lt "$1" ]; do printf ' --tclo %s' "$2"; i=$((i + 1)); done; }

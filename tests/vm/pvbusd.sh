@@ -25,9 +25,15 @@ expect "timeout with a unit" 1 "" "pvbusd: invalid timeout: 5s"
 run "$B/pvbusd" -d -o interval=0
 expect "-o interval out of range" 1 "" \
     "pvbusd: -o interval=0: want seconds from 1 to 86400"
+run "$B/pvbusd" -d -o cmd_timeout=0
+expect "-o cmd_timeout out of range" 1 "" \
+    "pvbusd: -o cmd_timeout=0: want seconds from 1 to 3600"
+run "$B/pvbusd" -d -o cmd_timeout=5s
+expect "-o cmd_timeout not a number" 1 "" \
+    "pvbusd: -o cmd_timeout=5s: want seconds from 1 to 3600"
 run "$B/pvbusd" -d -o color=red
 expect "-o unknown name" 1 "" \
-    "pvbusd: -o color: unknown; known: halt, reboot, nics, interval"
+    "pvbusd: -o color: unknown; known: halt, reboot, nics, interval, cmd_timeout"
 run "$B/pvbusd" -d -o halt
 expect "-o without a value" 1 "" "pvbusd: -o halt: want name=value"
 run "$B/pvbusd" -d -o halt=
@@ -302,8 +308,9 @@ else
 fi
 finished sigterm
 
-# -d: foreground, messages on stderr, SIGTERM ends it with status 0.
-pvbusd -d -C "$dump" -r "$root" 2>/tmp/fg.err &
+# -d: foreground, messages on stderr, SIGTERM ends it with status 0.  A
+# store bound of 300 ms, for a request that gives up on a lock.
+pvbusd -d -C "$dump" -r "$root" -T 300 2>/tmp/fg.err &
 fg=$!
 i=0
 while [ ! -c /dev/pvbus1 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
@@ -311,6 +318,21 @@ check "-d stays in the foreground" alive $fg
 check "-d logs to stderr" grep -q '^pvbusd: /dev/pvbus1: Hyper-V$' /tmp/fg.err
 out=$(hostctl -f /dev/pvbus1 Guest/hostctl 2>&1)
 check "-d serves" test "$out" = "from the guest"
+# What a request gave up on is logged: the caller sees only EBUSY.
+kvp_tool lock "$pools/.kvp_pool_1" 600 /tmp/locked2 &
+locker=$!
+within 300 test -e /tmp/locked2 || fail "give-up: lock held" "no /tmp/locked2"
+out=$(hostctl -f /dev/pvbus1 Guest/hostctl 2>&1)
+check "a read on a held lock fails with EBUSY" \
+    test "$out" = "hostctl: ioctl: Device or resource busy"
+if grep -qx "pvbusd: pvbus1: a request gave up: kvp: /var/lib/hyperv/.kvp_pool_1: locked by another process for 300 ms" \
+    /tmp/fg.err; then
+	pass "pvbusd logs what the read gave up on"
+else
+	fail "pvbusd logs what the read gave up on" "$(cat /tmp/fg.err)"
+fi
+kill $locker
+wait $locker
 kill $fg
 wait $fg
 check "-d: SIGTERM gives status 0" test $? = 0
