@@ -10,8 +10,10 @@ if ! why=$(vm_usable); then
 fi
 RPC=$(command -v vmware-rpctool) ||
     { fail "vmware-rpctool" "not installed (open-vm-tools)"; exit 1; }
-vm_run --add "$RPC" --add "$TOP/tests/vm/guest/secure_rpc.sh" \
-    -- sh /pvbus/add/secure_rpc.sh
+VMTOOLSD=$(command -v vmtoolsd) ||
+    { fail "vmtoolsd" "not installed (open-vm-tools)"; exit 1; }
+vm_run --add "$RPC" --add "$VMTOOLSD" \
+    --add "$TOP/tests/vm/guest/secure_rpc.sh" -- sh /pvbus/add/secure_rpc.sh
 [ "$RC" = 125 ] && exit 0
 echo "$OUT"
 [ -n "$ERR" ] && echo "$ERR" | sed 's/^/guest stderr: /'
