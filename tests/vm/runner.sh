@@ -12,8 +12,9 @@ fi
 
 run "$QEMU_RUN" sh -c true
 expect "usage without --" 125 "" \
-    "usage: qemu-run [--fw-cfg NAME=STRING]... [--fw-cfg-file NAME=PATH]...
-                [--oem-string STRING]... [--add PATH]... -- COMMAND [ARGS...]"
+    "usage: qemu-run [--arch amd64|arm64] [--fw-cfg NAME=STRING]...
+                [--fw-cfg-file NAME=PATH]... [--oem-string STRING]...
+                [--add PATH]... -- COMMAND [ARGS...]"
 run "$QEMU_RUN" --add "$T/none" -- true
 expect "--add of a missing file" 125 "" "qemu-run: no such file: $T/none"
 
