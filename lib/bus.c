@@ -85,13 +85,20 @@ pv_identify(struct pvbus *bus)
 	char text[64];
 	int known = 0;
 
+	if (!pv_cpuid_present(&bus->plat)) {
+		pv_evidence(bus, "cpuid: none on this CPU: the firmware's and "
+		    "the kernel's evidence decide");
+		pv_sys_identify(bus, 1);
+		return;
+	}
 	pv_cpuid(&bus->plat, 1, 0, r);
 	bus->ident->hv_bit = (r[2] & CPUID_HV_PRESENT) != 0;
 	if ((r[2] & CPUID_HV_PRESENT) == 0) {
 		pv_evidence(bus, "cpuid 0x00000001: ecx=0x%08x: no hypervisor "
 		    "bit%s", r[2], pv_cpuid_has(&bus->plat, 1) ? "" :
 		    " (leaf 1 is not in the dump)");
-		pv_identify_bare(bus);
+		if (!pv_identify_bare(bus))
+			pv_sys_identify(bus, 0);
 		return;
 	}
 	pv_evidence(bus, "cpuid 0x00000001: ecx=0x%08x: hypervisor bit set",
@@ -140,7 +147,9 @@ pv_attach(struct pv_unit *unit, unsigned int flags)
 	const struct pv_store_ops *store = unit->hv->store;
 	int error;
 
-	if (unit->hv->probe != NULL && (flags & PVBUS_OPEN_NO_PROBE) == 0)
+	/* A probe decodes CPUID leaves, which a unit without CPUID lacks. */
+	if (unit->hv->probe != NULL && PV_UNIT_HAS_CPUID(unit) &&
+	    (flags & PVBUS_OPEN_NO_PROBE) == 0)
 		unit->hv->probe(unit);
 	if (unit->hv->devices != NULL && (flags & PVBUS_OPEN_NO_DEVICES) == 0)
 		unit->hv->devices(unit);

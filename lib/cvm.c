@@ -256,6 +256,11 @@ pv_cvm_detect(struct pvbus *bus)
 
 	bus->ident->cvm_done = 1;
 	bus->ident->paravisor = 0;
+	/* SEV and TDX are x86's; Arm's realms (CCA) are not known here. */
+	if (!pv_cpuid_present(&bus->plat)) {
+		verdict(bus, "none", "no CPUID: no x86 confidential VM");
+		return;
+	}
 	if (!need(bus, 1)) {
 		verdict(bus, "unknown", "leaf 1 is not in the dump");
 		return;

@@ -7,6 +7,7 @@
  * native one, where systemd 252 says "microsoft" (systemd issues 8844,
  * 28001).  DMI and every other file are the host's word, never the CPU's.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +141,9 @@ pv_ident_units(struct pvbus *bus)
 	char sig[64];
 	size_t i;
 
+	/* lib/sysident.c said why of a unit without CPUID. */
+	if (bus->nunits > 0 && !PV_UNIT_HAS_CPUID(&bus->units[0]))
+		return;
 	if (n == NULL) {
 		if (bus->nunits > 0)
 			pv_evidence(bus, "native: none: no known signature");
@@ -247,7 +251,7 @@ pvbus_unit_role(const struct pvbus_unit *unit)
 
 /* systemd's detect_vm_smbios(): 1 VM bit set, 0 clear, -1 unknown. */
 static int
-smbios_vm_bit(struct pvbus *bus)
+smbios_vm_bit(struct pvbus *bus, int say)
 {
 	unsigned char raw[64];
 	size_t got;
@@ -255,17 +259,39 @@ smbios_vm_bit(struct pvbus *bus)
 	if (pv_read_at(&bus->plat, "/sys/firmware/dmi/entries/0-0/raw", 0,
 	    raw, sizeof(raw), &got) != 0 || got < 20 || raw[1] < 20)
 		return (-1);
-	pv_evidence(bus, "vm: SMBIOS BIOS characteristics byte 2 0x%02x: "
-	    "virtual machine bit %s (host-supplied)", raw[19],
-	    raw[19] & (1u << 4) ? "set" : "clear");
+	if (say)
+		pv_evidence(bus, "vm: SMBIOS BIOS characteristics byte 2 "
+		    "0x%02x: virtual machine bit %s (host-supplied)", raw[19],
+		    raw[19] & (1u << 4) ? "set" : "clear");
 	return ((raw[19] & (1u << 4)) != 0);
+}
+
+int
+pv_dmi_amazon_metal(struct pvbus *bus, int say)
+{
+	char buf[256], *e;
+
+	switch (smbios_vm_bit(bus, say)) {
+	case 1:
+		return (0);
+	case 0:
+		return (1);
+	default:
+		/* EC2 metal instances say so in the product name. */
+		if (pv_read_text(&bus->plat, "/sys/class/dmi/id/product_name",
+		    buf, sizeof(buf)) != 0)
+			return (0);
+		buf[strcspn(buf, "\n")] = '\0';
+		return ((e = strstr(buf, ".metal")) != NULL &&
+		    (e[6] == '\0' || e[6] == '-'));
+	}
 }
 
 /* systemd's detect_vm_dmi(). */
 static const char *
 dmi_vm(struct pvbus *bus)
 {
-	char buf[256], *e;
+	char buf[256];
 	const char *name = "none";
 	size_t i, j;
 
@@ -284,26 +310,9 @@ dmi_vm(struct pvbus *bus)
 				break;
 			}
 	}
-	if (strcmp(name, "amazon") == 0) {
-		switch (smbios_vm_bit(bus)) {
-		case 1:
-			return ("amazon");
-		case 0:
-			return ("none");
-		default:
-			/* EC2 metal instances say so in the product name. */
-			if (pv_read_text(&bus->plat,
-			    "/sys/class/dmi/id/product_name", buf,
-			    sizeof(buf)) != 0)
-				return ("amazon");
-			buf[strcspn(buf, "\n")] = '\0';
-			if ((e = strstr(buf, ".metal")) != NULL &&
-			    (e[6] == '\0' || e[6] == '-'))
-				return ("none");
-			return ("amazon");
-		}
-	}
-	if (strcmp(name, "none") == 0 && smbios_vm_bit(bus) == 1)
+	if (strcmp(name, "amazon") == 0)
+		return (pv_dmi_amazon_metal(bus, 1) ? "none" : "amazon");
+	if (strcmp(name, "none") == 0 && smbios_vm_bit(bus, 1) == 1)
 		return ("vm-other");
 	return (name);
 }
@@ -330,6 +339,20 @@ cpuid_vm(struct pvbus *bus)
 	const struct pv_unit *n = native_unit(bus);
 	const char *name;
 
+	if (!pv_cpuid_present(&bus->plat)) {
+		/* arm64: the unit of the firmware's and the kernel's word. */
+		if (bus->nunits == 0) {
+			pv_evidence(bus, "vm: no CPUID and no unit%s",
+			    bus->ident->sys_vm ? ", but a virtual machine's "
+			    "evidence" : "");
+			return (bus->ident->sys_vm ? "vm-other" : NULL);
+		}
+		name = pv_sys_vm_name(&bus->units[0]);
+		pv_evidence(bus, "vm: %s from the native unit %s (no CPUID: "
+		    "the firmware's and the kernel's evidence)", name,
+		    bus->units[0].hv->name);
+		return (name);
+	}
 	if (!bus->ident->hv_bit) {
 		/* FEX-Emu offers its leaves without the hypervisor bit. */
 		pv_evidence(bus, "vm: cpuid 0x00000001: no hypervisor bit");
@@ -349,6 +372,47 @@ cpuid_vm(struct pvbus *bus)
 		    bus->units[1].base);
 	pv_evidence(bus, "vm: %s from the native interface %s (CPUID)",
 	    name, n->hv->name);
+	return (name);
+}
+
+/*
+ * systemd's detect_vm_device_tree() (arm and POWER only): the hypervisor
+ * node's first string, else a node named fw-cfg.
+ */
+static const char *
+dt_vm(struct pvbus *bus)
+{
+	struct dirent **ents;
+	char buf[256];
+	const char *name = "none";
+	size_t i, n;
+
+	if (pv_read_text(&bus->plat, "/proc/device-tree/hypervisor/compatible",
+	    buf, sizeof(buf)) == 0) {
+		if (strcmp(buf, "linux,kvm") == 0)
+			name = "kvm";
+		else if (strstr(buf, "xen") != NULL)
+			name = "xen";
+		else if (strstr(buf, "vmware") != NULL)
+			name = "vmware";
+		else
+			name = "vm-other";
+		pv_evidence(bus, "vm: /proc/device-tree/hypervisor/compatible "
+		    "\"%.64s\": %s", buf, name);
+		return (name);
+	}
+	if (pv_scandir(&bus->plat, "/proc/device-tree", &ents, &n) != 0)
+		return (name);
+	for (i = 0; i < n; i++) {
+		if (strcmp(name, "none") == 0 &&
+		    strstr(ents[i]->d_name, "fw-cfg") != NULL) {
+			pv_evidence(bus, "vm: /proc/device-tree/%s: qemu",
+			    ents[i]->d_name);
+			name = "qemu";
+		}
+		free(ents[i]);
+	}
+	free(ents);
 	return (name);
 }
 
@@ -411,6 +475,14 @@ pv_vm_detect(struct pvbus *bus)
 			return;
 		}
 		other = 1;
+	}
+	if (!pv_cpuid_present(&bus->plat)) {
+		if ((v = dt_vm(bus)) != NULL && strcmp(v, "vm-other") == 0)
+			other = 1;
+		else if (strcmp(v, "none") != 0) {
+			vm_verdict(bus, v, "the device tree");
+			return;
+		}
 	}
 	if (other)
 		vm_verdict(bus, "vm-other", "a hypervisor nobody names");

@@ -13,6 +13,7 @@ struct pv_ident {
 	void		(*evidence)(void *, const char *);
 	void		*evidence_ctx;
 	int		 hv_bit;	/* leaf 1's, as the bus read it */
+	int		 sys_vm;	/* lib/sysident.c saw a VM's evidence */
 	int		 cvm_done, container_done, vm_done, roles_done;
 	const char	*cvm;		/* systemd's name, or "unknown" */
 	int		 paravisor;
@@ -39,5 +40,19 @@ void	pv_cvm_detect(struct pvbus *);
 void	pv_container_detect(struct pvbus *);
 void	pv_vm_detect(struct pvbus *);
 void	pv_roles_detect(struct pvbus *);
+/*
+ * Identification without CPUID (lib/sysident.c): with MAKE_UNIT, the native
+ * unit from the firmware's and the kernel's evidence (none when nothing
+ * names a hypervisor); without, the evidence is only reported, as a
+ * cross-check of a CPUID that found no hypervisor.
+ */
+void	pv_sys_identify(struct pvbus *, int make_unit);
+/* systemd's name for a unit made so ("kvm", "xen", "vm-other"). */
+const char *pv_sys_vm_name(const struct pv_unit *);
+/*
+ * Whether DMI's "Amazon EC2" is a metal instance (no guest): the SMBIOS VM
+ * bit clear, or without it a ".metal" product name.  SAY: as evidence.
+ */
+int	pv_dmi_amazon_metal(struct pvbus *, int say);
 
 #endif /* PV_IDENT_H */

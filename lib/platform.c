@@ -130,6 +130,12 @@ pv_cpuid_is_live(const struct pv_platform *plat)
 }
 
 int
+pv_cpuid_present(const struct pv_platform *plat)
+{
+	return (plat->use_dump || pv_x86_cpuid_supported());
+}
+
+int
 pv_path(const struct pv_platform *plat, const char *path, char *buf,
     size_t len)
 {

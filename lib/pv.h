@@ -73,6 +73,12 @@ void	pv_cpuid(const struct pv_platform *, uint32_t leaf, uint32_t subleaf,
 	    uint32_t r[4]);
 /* Whether CPUID answers come from the instruction of this CPU. */
 int	pv_cpuid_is_live(const struct pv_platform *);
+/*
+ * Whether there is CPUID at all: a dump, or the instruction of an x86 CPU.
+ * Elsewhere (arm64) pv_cpuid() answers zeros and identification takes the
+ * firmware's and the kernel's evidence instead (lib/sysident.c).
+ */
+int	pv_cpuid_present(const struct pv_platform *);
 /* PATH (absolute) under the root into buf; 0 or ENAMETOOLONG. */
 int	pv_path(const struct pv_platform *, const char *path, char *buf,
 	    size_t len);
@@ -203,6 +209,13 @@ struct pv_hv_ops {
 	/* The interface's information store, or NULL. */
 	const struct pv_store_ops *store;
 };
+
+/*
+ * A unit the firmware's or the kernel's evidence made, without CPUID: its
+ * base, maxleaf and signature are 0 and "" and its probe (a CPUID decoder)
+ * does not run.
+ */
+#define PV_UNIT_HAS_CPUID(u)	((u)->base != 0)
 
 struct pv_unit {
 	struct pvbus			*bus;

@@ -99,8 +99,10 @@ text_unit(FILE *fp, const struct pvbus_unit *u, int untrusted)
 		fputc(' ', fp);
 		text_vis(fp, pvbus_unit_version(u), TEXT_VIS);
 	}
-	fprintf(fp, " at 0x%08x-0x%08x \"%s\"", pvbus_unit_base(u),
-	    pvbus_unit_maxleaf(u), sig);
+	/* Base 0: a unit the firmware and the kernel found, not CPUID. */
+	if (pvbus_unit_base(u) != 0)
+		fprintf(fp, " at 0x%08x-0x%08x \"%s\"", pvbus_unit_base(u),
+		    pvbus_unit_maxleaf(u), sig);
 	free(sig);
 	for (i = 0; (a = pvbus_unit_attr(u, i)) != NULL; i++) {
 		fprintf(fp, ", %s ", a->name);

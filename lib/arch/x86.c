@@ -1,6 +1,16 @@
 /* The CPUID instruction; the platform layer is its only caller. */
 #include "arch/x86.h"
 
+int
+pv_x86_cpuid_supported(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	return (1);
+#else
+	return (0);
+#endif
+}
+
 void
 pv_x86_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t r[4])
 {

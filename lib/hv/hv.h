@@ -14,6 +14,12 @@ extern const struct pv_hv_ops pv_hv_kvm, pv_hv_hyperv, pv_hv_vmware,
 extern const struct pv_hv_ops pv_hv_acrn, pv_hv_qnx, pv_hv_sre, pv_hv_apple,
 	    pv_hv_kvmtool, pv_hv_virtualbox, pv_hv_parallels, pv_hv_jailhouse,
 	    pv_hv_nvmm, pv_hv_haxm, pv_hv_unisys, pv_hv_evmm, pv_hv_tdx;
+/*
+ * QEMU's machine with its accelerator unknown: a guest without CPUID that
+ * has QEMU's fw_cfg and nothing naming KVM (lib/sysident.c).  No signature:
+ * CPUID names KVM or TCG instead.
+ */
+extern const struct pv_hv_ops pv_hv_qemu;
 
 /* CPUID at the unit's base + offset. */
 void	pv_unit_cpuid(const struct pv_unit *, uint32_t offset, uint32_t r[4]);

@@ -36,6 +36,13 @@ const struct pv_hv_ops pv_hv_tcg = {
 	.store = &pv_store_fwcfg,
 };
 
+/* QEMU, accelerator unknown (arm64: TCG, or KVM without ptp_kvm loaded). */
+const struct pv_hv_ops pv_hv_qemu = {
+	.name = "QEMU",
+	.devices = pv_qemu_devices,
+	.store = &pv_store_fwcfg,
+};
+
 /*
  * FEX-Emu, x86 user-mode emulation on arm64 (FEXCore docs/CPUID.md):
  * "FEXIFEXIEMU\0" at 0x40000000 without the hypervisor bit; 0x40000001

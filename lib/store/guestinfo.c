@@ -142,6 +142,28 @@ static const char *const pv_guestinfo_types[] = {
 	"unset", "express", "esx", "server", "workstation", "ace"
 };
 
+/*
+ * Without the backdoor (arm64) secure RPC over vsock is the only way, and
+ * only on this machine: a saved tree (a root) is another's.  Nothing is
+ * connected until the first operation.
+ */
+static int
+pv_guestinfo_attach_vsock(struct pv_unit *unit)
+{
+	struct pv_guestinfo *gi;
+
+	snprintf(unit->store_path, sizeof(unit->store_path), "vsock %u:%u",
+	    unit->bus->vmware_vsock_cid, PV_VMW_VSOCK_RPCI_PORT);
+	if (unit->plat->root[0] != '\0')
+		return (ENODEV);
+	if ((gi = calloc(1, sizeof(*gi))) == NULL)
+		return (ENOMEM);
+	gi->vsock_cid = unit->bus->vmware_vsock_cid;
+	unit->store_state = gi;
+	unit->store_access = PVBUS_STORE_RW;
+	return (0);
+}
+
 static int
 pv_guestinfo_attach(struct pv_unit *unit)
 {
@@ -154,6 +176,8 @@ pv_guestinfo_attach(struct pv_unit *unit)
 	/* A dump describes another machine: its backdoor is not here. */
 	if (!pv_cpuid_is_live(unit->plat))
 		return (ENODEV);
+	if (!pv_bd_supported())
+		return (pv_guestinfo_attach_vsock(unit));
 	if ((error = pv_vmw_probe(&version, &type)) != 0)
 		return (error);
 	if ((gi = calloc(1, sizeof(*gi))) == NULL)
@@ -204,10 +228,19 @@ pv_guestinfo_secure(void *ctx, const char *msg, size_t len, char *reply,
 			return (error == EMSGSIZE ? EIO : error);
 		}
 		gi->vsock_error = error != 0 ? error : EIO;
-		snprintf(c->unit->store_path, sizeof(c->unit->store_path),
-		    "backdoor port 0x%x (vsock %u:%u: %s)", PV_BD_PORT,
-		    gi->vsock_cid, PV_VMW_VSOCK_RPCI_PORT,
-		    strerror(gi->vsock_error));
+		if (gi->t != NULL)
+			snprintf(c->unit->store_path,
+			    sizeof(c->unit->store_path),
+			    "backdoor port 0x%x (vsock %u:%u: %s)", PV_BD_PORT,
+			    gi->vsock_cid, PV_VMW_VSOCK_RPCI_PORT,
+			    strerror(gi->vsock_error));
+	}
+	/* Without a backdoor the vsock's failure is the answer. */
+	if (gi->t == NULL) {
+		snprintf(c->unit->store_error, sizeof(c->unit->store_error),
+		    "guestinfo: vsock %u:%u: %s", gi->vsock_cid,
+		    PV_VMW_VSOCK_RPCI_PORT, strerror(gi->vsock_error));
+		return (EIO);
 	}
 	return (pv_vmw_rpci(gi->t, msg, len, reply, cap, replylen));
 }
