@@ -255,7 +255,12 @@ sys_fadt(struct sys_ident *si)
 	    got < 36 || memcmp(t, "FACP", 4) != 0)
 		return;
 	len = t[4] | t[5] << 8 | t[6] << 16 | (uint32_t)t[7] << 24;
-	if (t[8] < FADT_HVID_REV || len < FADT_MIN_LEN || got < FADT_MIN_LEN) {
+	if (got < len && got < FADT_MIN_LEN) {
+		pv_evidence(si->bus, "%s" FADT ": %zu of its %u bytes: cut "
+		    "short", si->prefix, got, len);
+		return;
+	}
+	if (t[8] < FADT_HVID_REV || len < FADT_MIN_LEN) {
 		pv_evidence(si->bus, "%s" FADT ": revision %u, %u bytes: no "
 		    "hypervisor vendor identity (ACPI 6 FADT)", si->prefix,
 		    t[8], len);

@@ -128,6 +128,39 @@ case $ERR in
 	pass "FADT revision 5: no identity, no unit" ;;
 *)	fail "FADT revision 5" "$ERR" ;;
 esac
+# Cut short, or not an FADT at all: no identity read from it.
+cp "$FX/arm64-azure/sys/firmware/acpi/tables/FACP" "$T/facp"
+for bad in short notfacp; do
+	case $bad in
+	short)	head -c 270 "$T/facp" >"$R/sys/firmware/acpi/tables/FACP" ;;
+	notfacp) python3 -c '
+import struct, sys
+t = bytearray(276); t[0:4] = b"APIC"; t[4:8] = struct.pack("<I", 276); t[8] = 6
+t[268:276] = b"MsHyperV"; open(sys.argv[1], "wb").write(t)' \
+		    "$R/sys/firmware/acpi/tables/FACP" ;;
+	esac
+	run $H -r "$R" -l -v
+	case $bad:$RC:$OUT:$ERR in
+	*MsHyperV*) fail "FADT $bad: ignored" "$ERR" ;;
+	short:0:"pvbus: no hypervisor found"*"FACP: 270 of its 276 bytes: cut short"*|\
+	notfacp:0:"pvbus: no hypervisor found"*)
+		pass "FADT $bad: no identity, no unit" ;;
+	*)	fail "FADT $bad" "$RC $OUT $ERR" ;;
+	esac
+done
+# An identity nobody knows, with a byte that is no text: shown encoded.
+python3 -c '
+import struct, sys
+t = bytearray(276); t[0:4] = b"FACP"; t[4:8] = struct.pack("<I", 276); t[8] = 6
+t[268:276] = b"Odd\x07one".ljust(8, b"\0"); open(sys.argv[1], "wb").write(t)' \
+    "$R/sys/firmware/acpi/tables/FACP"
+run $H -r "$R" -l -v
+case $ERR in
+*'hypervisor vendor identity "Odd\\x07one": unknown (firmware/kernel)'*)
+	pass "FADT unknown identity: an unknown unit, the control byte encoded" ;;
+*)	fail "FADT unknown identity" "$ERR" ;;
+esac
+rm -f "$R/sys/firmware/acpi/tables/FACP"
 printf 'qcom,gunyah-hypervisor-1.0\0' >"$R/proc/device-tree/hypervisor/compatible"
 run $H -r "$R" -l -j
 got=$(json '(t["vm"], [(u["type"], u["native"]) for u in t["units"]])')
