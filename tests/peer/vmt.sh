@@ -6,12 +6,15 @@
 # link-local fe80::9:8:7/64, no other), a docker0
 # bridge with a veth pair, a host name, and a mount namespace in which
 # systemctl (and so shutdown, whose link it is) is a script that only
-# writes down how it was called, so that halt and reboot are harmless.
+# writes down how it was called, so that halt and reboot are harmless.  A
+# PID namespace of its own, so that pvbusd's look for a running vmtoolsd
+# sees this test's processes only.
 if [ -z "$VMT_IN_NS" ]; then
-	[ "$(id -u)" = 0 ] || { echo "needs root for unshare -n -u -m"; exit 77; }
+	[ "$(id -u)" = 0 ] || { echo "needs root for unshare -n -u -m -p"; exit 77; }
 	command -v ip >/dev/null ||
 	    { echo "FAIL: ip: not installed (iproute2)"; exit 1; }
-	VMT_IN_NS=1 exec unshare -n -u -m --propagation private sh "$0" "$@"
+	VMT_IN_NS=1 exec unshare -n -u -m -p -f --mount-proc \
+	    --propagation private sh "$0" "$@"
 fi
 . "$(dirname "$0")/../lib.sh"
 
@@ -260,15 +263,17 @@ grep -q '^pvbusd: halt: ".*" still running after 1 s: killed$' "$T/pvbusd.log" &
     pass "pvbusd: a hanging command is logged as killed" ||
     fail "pvbusd: a hanging command is logged as killed" "$(cat "$T/pvbusd.log")"
 # Its process group goes with it: what the command started is gone too.
+# One read of its state: a zombie reaped between two reads is not alive.
+alive() {
+	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
 sleeper=$(cat "$T/sleeper" 2>/dev/null)
 n=0
-while [ -n "$sleeper" ] && kill -0 "$sleeper" 2>/dev/null &&
-    [ "$(awk '{ print $3 }' "/proc/$sleeper/stat" 2>/dev/null)" != Z ] &&
-    [ $n -lt 600 ]; do
+while [ -n "$sleeper" ] && alive "$sleeper" && [ $n -lt 600 ]; do
 	n=$((n + 1)); sleep 0.1
 done
-[ -n "$sleeper" ] && ! { kill -0 "$sleeper" 2>/dev/null &&
-    [ "$(awk '{ print $3 }' "/proc/$sleeper/stat" 2>/dev/null)" != Z ]; } &&
+[ -n "$sleeper" ] && ! alive "$sleeper" &&
     pass "pvbusd: what a hanging command started is killed" ||
     fail "pvbusd: what a hanging command started is killed" "pid '$sleeper'"
 [ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null
