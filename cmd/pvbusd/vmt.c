@@ -13,8 +13,6 @@
  * agent leaves TCLO and guest information to it and says so once.
  */
 #include <sys/types.h>
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +23,7 @@
 #include <unistd.h>
 
 #include "pvbusd.h"
+#include "proc.h"
 #include "vmt.h"
 #include "vmware_tclo.h"
 
@@ -59,33 +58,6 @@ vmt_rpci(struct vmt *v, const char *what, const char *msg, size_t len)
 		return (-1);
 	}
 	return (0);
-}
-
-/* The pid of a process named vmtoolsd, or 0. */
-static pid_t
-vmtoolsd(void)
-{
-	char path[300], comm[32];
-	struct dirent *de;
-	pid_t pid = 0;
-	FILE *f;
-	DIR *d;
-
-	if ((d = opendir("/proc")) == NULL)
-		return (0);
-	while (pid == 0 && (de = readdir(d)) != NULL) {
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
-		if ((f = fopen(path, "re")) == NULL)
-			continue;
-		if (fgets(comm, sizeof(comm), f) != NULL &&
-		    strcmp(comm, "vmtoolsd\n") == 0)
-			pid = (pid_t)strtol(de->d_name, NULL, 10);
-		fclose(f);
-	}
-	closedir(d);
-	return (pid);
 }
 
 static void
@@ -292,7 +264,7 @@ vmt_run(const struct agent_conf *conf, struct pvbus *bus, size_t unit,
 		/* Who owns TCLO: checked before opening and every interval. */
 		if ((!v.open && after(&now, &next_open)) ||
 		    after(&now, &next_info)) {
-			other = vmtoolsd();
+			other = proc_find("vmtoolsd");
 			if (other != 0 && deferred == 0)
 				logit(LOG_NOTICE, "vmtoolsd is running "
 				    "(pid %d): TCLO and guest info are left "

@@ -1,0 +1,16 @@
+/*
+ * Processes of the machine by name: an agent leaves its host's channel to
+ * the host's own tools while they run (vmtoolsd, hv_kvp_daemon).
+ */
+#ifndef PVBUSD_PROC_H
+#define PVBUSD_PROC_H
+
+#include <sys/types.h>
+
+/*
+ * The pid of a process whose command name (comm, proc(5): at most 15
+ * bytes, the executable's base name) is NAME, or 0 when there is none.
+ */
+pid_t	proc_find(const char *name);
+
+#endif /* PVBUSD_PROC_H */
