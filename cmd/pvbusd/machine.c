@@ -177,7 +177,7 @@ add_link(struct machine *si, const struct ifaddrs *ifa,
 }
 
 static void
-add_addr(struct machine *si, const struct ifaddrs *ifa)
+add_addr(struct machine *si, const struct ifaddrs *ifa, unsigned int seq)
 {
 	const struct sockaddr_in *in = (const void *)ifa->ifa_addr;
 	const struct sockaddr_in6 *in6 = (const void *)ifa->ifa_addr;
@@ -203,6 +203,7 @@ add_addr(struct machine *si, const struct ifaddrs *ifa)
 	a = &it->addrs[it->naddrs++];
 	memset(a, 0, sizeof(*a));
 	a->family = ifa->ifa_addr->sa_family;
+	a->seq = seq;
 	if (a->family == AF_INET) {
 		memcpy(a->addr, &in->sin_addr, 4);
 		a->prefix = ifa->ifa_netmask == NULL ? 32 : prefix_len(
@@ -220,6 +221,7 @@ int
 machine_collect(struct machine *si, const char *const *exclude)
 {
 	struct ifaddrs *ifs, *ifa;
+	unsigned int seq;
 	size_t i;
 	int pass;
 
@@ -237,7 +239,8 @@ machine_collect(struct machine *si, const char *const *exclude)
 	}
 	/* Links first: an address belongs to an interface already known. */
 	for (pass = 0; pass < 2; pass++)
-		for (ifa = ifs; ifa != NULL; ifa = ifa->ifa_next) {
+		for (ifa = ifs, seq = 0; ifa != NULL;
+		    ifa = ifa->ifa_next, seq++) {
 			if (ifa->ifa_addr == NULL)
 				continue;
 			if (pass == 0 && ifa->ifa_addr->sa_family == AF_PACKET)
@@ -245,7 +248,7 @@ machine_collect(struct machine *si, const char *const *exclude)
 			else if (pass == 1 &&
 			    (ifa->ifa_addr->sa_family == AF_INET ||
 			    ifa->ifa_addr->sa_family == AF_INET6))
-				add_addr(si, ifa);
+				add_addr(si, ifa, seq);
 		}
 	freeifaddrs(ifs);
 	qsort(si->ifaces, si->nifaces, sizeof(*si->ifaces), iface_cmp);

@@ -21,6 +21,7 @@ struct m_addr {
 	int		family;		/* AF_INET or AF_INET6 */
 	unsigned char	addr[16];
 	unsigned int	prefix;
+	unsigned int	seq;		/* its place in getifaddrs(3)'s list */
 };
 
 struct m_iface {
