@@ -5,10 +5,12 @@
 #include <stddef.h>
 
 #include "agent.h"
+#include "kvp.h"
 #include "vmt.h"
 
 static const struct agent_ops *const agents[] = {
 	&vmt_agent,
+	&kvp_agent,
 };
 
 const struct agent_ops *
