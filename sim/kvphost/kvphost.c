@@ -13,6 +13,13 @@
  *   enum POOL            prints KEY=VALUE per item, then "end N"
  *   busy N               N rounds of enumerating Guest and setting the
  *                        External key Busy, as a busy host; prints "busy N"
+ *   ipinfo MAC [FAMILY]  GET_IP_INFO: "ok family=F dhcp=D ip=... subnet=...
+ *                        gateway=... dns=..." or "error 0xSTATUS"
+ *   setip GUID DHCP IP SUBNET GATEWAY DNS
+ *                        SET_IP_INFO ("-" for an empty list): "ok" or
+ *                        "error 0xSTATUS"
+ *   raw NAME=N ...       a malformed message (kvphost(1)): "status 0x..."
+ *   mark NAME            prints "mark NAME"
  * Pools by number: 0 External, 1 Guest, 2 Auto, 3 Auto-external, 4 Auto-
  * internal.  Exit status 0, 1 for usage, 2 when the daemon fails us.
  *
@@ -38,6 +45,7 @@
 #define KVPHOST_DAEMON	"/usr/sbin/hv_kvp_daemon"
 #define KVPHOST_TIMEOUT	10000	/* ms for one answer of the daemon */
 #define KVPHOST_MAXBUSY	1000000	/* rounds of one busy command */
+#define KVPHOST_MAXARGS	32	/* of -d */
 
 struct kvphost {
 	int	sock;
@@ -102,6 +110,31 @@ kvphost_default_preload(void)
 	return (path);
 }
 
+/*
+ * Run DAEMON: a program alone gets -n (hv_kvp_daemon's foreground); one
+ * with arguments, split at spaces, gets them instead.
+ */
+static void __attribute__((noreturn))
+kvphost_exec(const char *daemon)
+{
+	char *copy, *argv[KVPHOST_MAXARGS + 2], *p;
+	int n = 0;
+
+	if ((copy = strdup(daemon)) == NULL)
+		_exit(127);
+	while ((p = strsep(&copy, " ")) != NULL && n < KVPHOST_MAXARGS)
+		if (*p != '\0')
+			argv[n++] = p;
+	if (n == 0)
+		_exit(127);
+	if (n == 1)
+		argv[n++] = "-n";
+	argv[n] = NULL;
+	execv(argv[0], argv);
+	fprintf(stderr, "kvphost: %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
 /* Start the daemon on our socket pair and register it as the driver does. */
 static int
 kvphost_start(struct kvphost *h, const char *daemon, const char *preload)
@@ -126,9 +159,7 @@ kvphost_start(struct kvphost *h, const char *daemon, const char *preload)
 		snprintf(fdstr, sizeof(fdstr), "%d", fd);
 		setenv("KVPHOST_FD", fdstr, 1);
 		setenv("LD_PRELOAD", preload, 1);
-		execl(daemon, daemon, "-n", (char *)NULL);
-		fprintf(stderr, "kvphost: %s: %s\n", daemon, strerror(errno));
-		_exit(127);
+		kvphost_exec(daemon);
 	}
 	close(sv[1]);
 	h->sock = sv[0];
@@ -207,6 +238,139 @@ kvphost_enum(struct kvphost *h, int pool, int print)
 	return (i);
 }
 
+/* "-" for an empty list in a command. */
+static const char *
+kvphost_list(const char *s)
+{
+	return (s == NULL || strcmp(s, "-") == 0 ? "" : s);
+}
+
+/* ipinfo MAC [FAMILY]: the host asks for a NIC's IP configuration. */
+static int
+kvphost_ipinfo(struct kvphost *h, const char *mac, const char *family)
+{
+	struct hv_kvp_msg req, ans;
+	struct kvphost_ipreply *r;
+	unsigned long f = 0;
+
+	if (family != NULL && sim_number(family, 0, 255, &f) == -1) {
+		sim_number_error("kvphost", "ipinfo family", family, 0, 255);
+		return (1);
+	}
+	if (kvphost_ip_request(&req, KVP_OP_GET_IP_INFO, mac, (int)f, 0, "",
+	    "", "", "") != 0) {
+		printf("error 0x%08x\n", HV_E_FAIL);
+		return (0);
+	}
+	if (kvphost_send(h, &req) != 0 || kvphost_recv(h, &ans) != 0)
+		return (2);
+	if ((r = malloc(sizeof(*r))) == NULL)
+		return (2);
+	kvphost_ip_response(&ans, r);
+	if (r->status != HV_S_OK)
+		printf("error 0x%08x\n", r->status);
+	else
+		printf("ok family=%u dhcp=%u ip=%s subnet=%s gateway=%s "
+		    "dns=%s\n", r->family, r->dhcp, r->ip, r->subnet,
+		    r->gateway, r->dns);
+	free(r);
+	return (0);
+}
+
+/* setip GUID DHCP IP SUBNET GATEWAY DNS: the host configures a NIC. */
+static int
+kvphost_setip(struct kvphost *h, const char *guid, const char *dhcp,
+    char *rest)
+{
+	struct hv_kvp_msg req, ans;
+	char *f[4];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		f[i] = rest != NULL ? strsep(&rest, " ") : NULL;
+	if (f[3] == NULL || (strcmp(dhcp, "0") != 0 &&
+	    strcmp(dhcp, "1") != 0)) {
+		fprintf(stderr, "kvphost: setip GUID 0|1 IP SUBNET GATEWAY "
+		    "DNS\n");
+		return (1);
+	}
+	if (kvphost_ip_request(&req, KVP_OP_SET_IP_INFO, guid, 0,
+	    dhcp[0] == '1', kvphost_list(f[0]), kvphost_list(f[1]),
+	    kvphost_list(f[2]), kvphost_list(f[3])) != 0) {
+		printf("error 0x%08x\n", HV_E_FAIL);
+		return (0);
+	}
+	if (kvphost_send(h, &req) != 0 || kvphost_recv(h, &ans) != 0)
+		return (2);
+	if ((uint32_t)ans.error != HV_S_OK)
+		printf("error 0x%08x\n", (uint32_t)ans.error);
+	else
+		printf("ok\n");
+	return (0);
+}
+
+/*
+ * raw NAME=N...: a message no driver sends, for the daemon's checks: len
+ * (bytes sent), op, pool, index, ksize and klen (key_size, and bytes of
+ * 'k' in the key field, of the SET and GET layout or of DELETE's), vsize
+ * and vlen (the same for the value), alen (bytes of 'a' in the adapter
+ * id).  Prints the status of the answer.
+ */
+static int
+kvphost_raw(struct kvphost *h, char *a1, char *a2, char *rest)
+{
+	static const char *const names[] = { "len", "op", "pool", "index",
+	    "ksize", "klen", "vsize", "vlen", "alen" };
+	static const unsigned long max[] = { sizeof(struct hv_kvp_msg) + 64,
+	    255, 255, 0xffffffffUL, 0xffffffffUL, HV_KVP_EXCHANGE_MAX_KEY_SIZE,
+	    0xffffffffUL, HV_KVP_EXCHANGE_MAX_VALUE_SIZE,
+	    sizeof(((struct hv_kvp_ipaddr_value *)0)->adapter_id) };
+	unsigned long v[9] = { sizeof(struct hv_kvp_msg), 0, 0, 0, 0, 0, 0,
+	    0, 0 };
+	char *tok, *eq, buf[sizeof(struct hv_kvp_msg) + 64];
+	struct hv_kvp_msg *m = (struct hv_kvp_msg *)buf, ans;
+	size_t i;
+
+	for (tok = a1; tok != NULL; tok = a2, a2 = rest != NULL ?
+	    strsep(&rest, " ") : NULL) {
+		if ((eq = strchr(tok, '=')) == NULL)
+			goto bad;
+		*eq++ = '\0';
+		for (i = 0; i < 9 && strcmp(tok, names[i]) != 0; i++)
+			;
+		if (i == 9 || sim_number(eq, i == 0, max[i], &v[i]) == -1)
+			goto bad;
+	}
+	memset(buf, 0, sizeof(buf));
+	m->kvp_hdr.operation = v[1];
+	m->kvp_hdr.pool = v[2];
+	if (v[1] == KVP_OP_DELETE) {
+		m->body.kvp_delete.key_size = v[4];
+		memset(m->body.kvp_delete.key, 'k', v[5]);
+	} else if (v[1] == KVP_OP_ENUMERATE)
+		m->body.kvp_enum_data.index = v[3];
+	else if (v[1] == KVP_OP_GET_IP_INFO || v[1] == KVP_OP_SET_IP_INFO)
+		memset(m->body.kvp_ip_val.adapter_id, 'a', v[8]);
+	else {
+		m->body.kvp_set.data.key_size = v[4];
+		memset(m->body.kvp_set.data.key, 'k', v[5]);
+		m->body.kvp_set.data.value_size = v[6];
+		memset(m->body.kvp_set.data.value, 'v', v[7]);
+	}
+	if (send(h->sock, buf, v[0], MSG_NOSIGNAL) != (ssize_t)v[0]) {
+		perror("kvphost: send");
+		return (2);
+	}
+	if (kvphost_recv(h, &ans) != 0)
+		return (2);
+	printf("status 0x%08x\n", (uint32_t)ans.error);
+	return (0);
+ bad:
+	fprintf(stderr, "kvphost: raw: want NAME=N of len (1 up), op, pool, "
+	    "index, ksize, klen, vsize, vlen, alen\n");
+	return (1);
+}
+
 static int
 kvphost_pool(const char *s)
 {
@@ -249,6 +413,17 @@ kvphost_command(struct kvphost *h, char *line)
 		printf("busy %lu\n", n);
 		return (0);
 	}
+	/* A script's own marks between its cases. */
+	if (strcmp(cmd, "mark") == 0 && a1 != NULL && a2 == NULL) {
+		printf("mark %s\n", a1);
+		return (0);
+	}
+	if (strcmp(cmd, "ipinfo") == 0 && a1 != NULL)
+		return (kvphost_ipinfo(h, a1, a2));
+	if (strcmp(cmd, "setip") == 0 && a1 != NULL && a2 != NULL)
+		return (kvphost_setip(h, a1, a2, rest));
+	if (strcmp(cmd, "raw") == 0 && a1 != NULL)
+		return (kvphost_raw(h, a1, a2, rest));
 	if ((pool = kvphost_pool(a1)) < 0) {
 		fprintf(stderr, "kvphost: bad command: %s\n", cmd);
 		return (1);

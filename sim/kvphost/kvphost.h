@@ -36,6 +36,32 @@ int	kvphost_request(struct hv_kvp_msg *msg, int op, int pool,
 void	kvphost_response(const struct hv_kvp_msg *req,
 	    const struct hv_kvp_msg *ans, struct kvphost_reply *reply);
 
+/* What the host gets back for GET_IP_INFO. */
+struct kvphost_ipreply {
+	uint32_t	status;
+	unsigned int	family;		/* ADDR_FAMILY_* bits */
+	unsigned int	dhcp;
+	char		ip[MAX_IP_ADDR_SIZE * 4];
+	char		subnet[MAX_IP_ADDR_SIZE * 4];
+	char		gateway[MAX_GATEWAY_SIZE * 4];
+	char		dns[MAX_IP_ADDR_SIZE * 4];
+};
+
+/*
+ * The request the driver writes for the host's GET_IP_INFO (OP
+ * KVP_OP_GET_IP_INFO: ADAPTER a MAC, FAMILY) or SET_IP_INFO (ADAPTER the
+ * NIC's VMBus instance, DHCP and the ';'-separated lists IP, SUBNET,
+ * GATEWAY and DNS), strings UTF-8.  0, or -1 when the host could not have
+ * sent them.
+ */
+int	kvphost_ip_request(struct hv_kvp_msg *msg, int op, const char *adapter,
+	    int family, int dhcp, const char *ip, const char *subnet,
+	    const char *gateway, const char *dns);
+
+/* What the host receives for the daemon's GET_IP_INFO answer ANS. */
+void	kvphost_ip_response(const struct hv_kvp_msg *ans,
+	    struct kvphost_ipreply *reply);
+
 /*
  * UTF-8 to UTF-16 code units, at most MAXUNITS: the count, or -1 for input
  * that is not UTF-8.  With OUT NULL, only counts.  Conversion stops before a character that does not

@@ -208,3 +208,63 @@ kvphost_response(const struct hv_kvp_msg *req, const struct hv_kvp_msg *ans,
 		break;
 	}
 }
+
+/*
+ * The host's IP configuration of a NIC, as the driver hands it to the
+ * daemon (process_ib_ipinfo): every string converted to UTF-8 into at most
+ * MAX_IP_ADDR_SIZE bytes (MAX_GATEWAY_SIZE for the gateways, and
+ * MAX_ADAPTER_ID_SIZE for the adapter), the rest of each field zero.
+ */
+int
+kvphost_ip_request(struct hv_kvp_msg *msg, int op, const char *adapter,
+    int family, int dhcp, const char *ip, const char *subnet,
+    const char *gateway, const char *dns)
+{
+	struct hv_kvp_ipaddr_value *v = &msg->body.kvp_ip_val;
+
+	memset(msg, 0, sizeof(*msg));
+	msg->kvp_hdr.operation = op;
+	if (kvphost_host_string(adapter, sizeof(v->adapter_id),
+	    (uint8_t *)v->adapter_id, MAX_ADAPTER_ID_SIZE + 1) < 0)
+		return (-1);
+	v->addr_family = family;
+	if (op != KVP_OP_SET_IP_INFO)
+		return (0);
+	v->dhcp_enabled = dhcp;
+	if (kvphost_host_string(ip, sizeof(v->ip_addr),
+	    (uint8_t *)v->ip_addr, MAX_IP_ADDR_SIZE + 1) < 0 ||
+	    kvphost_host_string(subnet, sizeof(v->sub_net),
+	    (uint8_t *)v->sub_net, MAX_IP_ADDR_SIZE + 1) < 0 ||
+	    kvphost_host_string(gateway, sizeof(v->gate_way),
+	    (uint8_t *)v->gate_way, MAX_GATEWAY_SIZE + 1) < 0 ||
+	    kvphost_host_string(dns, sizeof(v->dns_addr),
+	    (uint8_t *)v->dns_addr, MAX_IP_ADDR_SIZE + 1) < 0)
+		return (-1);
+	return (0);
+}
+
+/*
+ * What the host receives for a GET_IP_INFO answer (process_ob_ipinfo):
+ * each list converted from at most MAX_IP_ADDR_SIZE of its bytes
+ * (MAX_GATEWAY_SIZE for the gateways).
+ */
+void
+kvphost_ip_response(const struct hv_kvp_msg *ans, struct kvphost_ipreply *r)
+{
+	const struct hv_kvp_ipaddr_value *v = &ans->body.kvp_ip_val;
+
+	memset(r, 0, sizeof(*r));
+	r->status = (uint32_t)ans->error;
+	if (r->status != HV_S_OK)
+		return;
+	r->family = v->addr_family;
+	r->dhcp = v->dhcp_enabled;
+	kvphost_to_host((const uint8_t *)v->ip_addr, MAX_IP_ADDR_SIZE,
+	    MAX_IP_ADDR_SIZE, r->ip, sizeof(r->ip));
+	kvphost_to_host((const uint8_t *)v->sub_net, MAX_IP_ADDR_SIZE,
+	    MAX_IP_ADDR_SIZE, r->subnet, sizeof(r->subnet));
+	kvphost_to_host((const uint8_t *)v->gate_way, MAX_GATEWAY_SIZE,
+	    MAX_GATEWAY_SIZE, r->gateway, sizeof(r->gateway));
+	kvphost_to_host((const uint8_t *)v->dns_addr, MAX_IP_ADDR_SIZE,
+	    MAX_IP_ADDR_SIZE, r->dns, sizeof(r->dns));
+}

@@ -4,7 +4,9 @@
  * KVPHOST_FD, the daemon's end of a SOCK_SEQPACKET pair whose other end is
  * the host model (build/kvphost).  A seqpacket socket keeps the device's
  * one-message-per-read/write semantics, and poll() works on it unchanged.
- * Every other open() goes to libc.
+ * access() finds the device there, as a daemon that looks before it opens
+ * (pvbusd) would find the driver's.  Every other open() and access() goes
+ * to libc.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -92,4 +94,19 @@ open64(const char *path, int flags, ...)
 	fd = hv_kvp_dev_open_as("open64", path, flags, ap);
 	va_end(ap);
 	return (fd);
+}
+
+int
+access(const char *path, int mode)
+{
+	typedef int (*access_fn)(const char *, int);
+	access_fn real;
+
+	if (strcmp(path, KVP_DEVICE) == 0 && getenv("KVPHOST_FD") != NULL)
+		return (0);
+	if ((real = (access_fn)dlsym(RTLD_NEXT, "access")) == NULL) {
+		errno = ENOSYS;
+		return (-1);
+	}
+	return (real(path, mode));
 }
