@@ -17,6 +17,11 @@
  *                                    before it is let go
  *   kvp_tool corrupt FILE KIND       append a bad record: nokeynul,
  *                                    novaluenul, emptykey, partial
+ *   kvp_tool padding A B             compare two pools: "same" when they
+ *                                    are byte for byte, "padding N" when
+ *                                    only bytes after the NUL of N fields
+ *                                    of A differ and B pads with NULs;
+ *                                    else exit 1, saying where
  */
 #include <sys/stat.h>
 #include <errno.h>
@@ -265,6 +270,63 @@ cmd_corrupt(const char *file, const char *kind)
 	return (0);
 }
 
+/* Whether field F of LEN bytes has anything but NULs after its first. */
+static int
+residue(const char *f, size_t len)
+{
+	const char *nul = memchr(f, '\0', len);
+	size_t i;
+
+	if (nul == NULL)
+		return (1);
+	for (i = nul - f; i < len; i++)
+		if (f[i] != '\0')
+			return (1);
+	return (0);
+}
+
+static int
+cmd_padding(const char *a, const char *b)
+{
+	struct record *ra, *rb;
+	size_t na, nb, sa, sb, i, n = 0;
+	int fa, fb;
+
+	fa = open_locked(a, O_RDWR);
+	fb = open_locked(b, O_RDWR);
+	ra = load(fa, &na, &sa);
+	rb = load(fb, &nb, &sb);
+	close(fa);
+	close(fb);
+	if (sa != sb || na != nb) {
+		printf("differ: %zu and %zu bytes\n", sa, sb);
+		return (1);
+	}
+	if (memcmp(ra, rb, na * sizeof(*ra)) == 0) {
+		printf("same\n");
+		return (0);
+	}
+	for (i = 0; i < na; i++) {
+		if (strncmp(ra[i].key, rb[i].key, KEYSIZE) != 0 ||
+		    strncmp(ra[i].value, rb[i].value, VALUESIZE) != 0) {
+			printf("differ: record %zu\n", i);
+			return (1);
+		}
+		if (residue(rb[i].key, KEYSIZE) ||
+		    residue(rb[i].value, VALUESIZE)) {
+			printf("differ: record %zu of %s is not NUL padded\n",
+			    i, b);
+			return (1);
+		}
+		n += residue(ra[i].key, KEYSIZE) +
+		    residue(ra[i].value, VALUESIZE);
+	}
+	printf("padding %zu\n", n);
+	free(ra);
+	free(rb);
+	return (0);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -281,7 +343,9 @@ main(int argc, char *argv[])
 		    argc == 6 ? argv[5] : NULL));
 	if (argc == 4 && strcmp(argv[1], "corrupt") == 0)
 		return (cmd_corrupt(argv[2], argv[3]));
-	fprintf(stderr, "usage: kvp_tool set|get|dump|check|lock|corrupt "
+	if (argc == 4 && strcmp(argv[1], "padding") == 0)
+		return (cmd_padding(argv[2], argv[3]));
+	fprintf(stderr, "usage: kvp_tool set|get|dump|check|lock|corrupt|padding "
 	    "FILE ...\n");
 	return (2);
 }
