@@ -45,6 +45,18 @@
 /* The daemon reads the scripts' output in lines of at most this. */
 #define SCRIPT_LINE	256
 
+/* S for the log, its bytes outside printable ASCII as '?'. */
+static const char *
+printable(const char *s, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < len; i++)
+		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	buf[i] = '\0';
+	return (buf);
+}
+
 /*
  * Run PATH with ARG (may be NULL), no shell, its output into OUT (LEN
  * bytes, NUL-terminated).  Its exit status into *STATUS; -1 if it could
@@ -304,7 +316,8 @@ get_ip_info(struct kvpd *k, struct hv_kvp_msg *m)
 	}
 	if (it == NULL) {
 		logit(LOG_INFO, "KVP: GET_IP_INFO: no interface reported "
-		    "has the MAC %s", (const char *)v->adapter_id);
+		    "has the MAC %s", printable((const char *)v->adapter_id,
+		    mac, sizeof(mac)));
 		machine_free(&si);
 		m->error = HV_E_FAIL;
 		return;
@@ -504,7 +517,8 @@ set_ip_info(struct kvpd *k, struct hv_kvp_msg *m)
 	if (!if_by_guid(k, (const char *)v->adapter_id, ifname,
 	    sizeof(ifname))) {
 		logit(LOG_INFO, "KVP: SET_IP_INFO: no interface is the "
-		    "VMBus device %s", (const char *)v->adapter_id);
+		    "VMBus device %s", printable((const char *)v->adapter_id,
+		    ifname, sizeof(ifname)));
 		m->error = HV_GUID_NOTFOUND;
 		return;
 	}
