@@ -5,8 +5,8 @@
  * every enumeration reads them again, so that a renamed or upgraded
  * machine reports what it now is, and the name is resolved again when the
  * host name changed.  The addresses are those the VMware agent reports
- * (machine.h: the -o nics patterns, interfaces that are up, no loopback
- * and no IPv6 link-local), in the order of getifaddrs(3), as the daemon
+ * (machine.h: the -o nics patterns, interfaces that are up, no loopback),
+ * in the order of getifaddrs(3), as the daemon
  * lists them.
  */
 #include <sys/socket.h>
