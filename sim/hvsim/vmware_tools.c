@@ -14,6 +14,7 @@
  *	" versiontype"	the argument of the last tools.set.versiontype
  *	" diskinfo"	the JSON of the last SetGuestDiskInfo
  *	" info.N"	the value of the last "SetGuestInfo  N VALUE"
+ *	" sent.N"	how many "SetGuestInfo  N" the host took, in decimal
  *
  * A log is a sequence of records, each its length in decimal, a newline
  * and its bytes.
@@ -34,6 +35,7 @@
 #define K_VERSIONTYPE	" versiontype"
 #define K_DISKINFO	" diskinfo"
 #define K_INFO		" info."
+#define K_SENT		" sent."
 
 #define INFO_IPADDRESS_V3	10
 #define INFO_OS_DETAILED	11
@@ -170,6 +172,23 @@ vmw_tools_free(struct vmw_host *h)
 	h->tools.ntclo = 0;
 }
 
+/* One more "SetGuestInfo  TYPE" in " sent.TYPE"; 0 or -1. */
+static int
+count_sent(struct vmw_host *h, unsigned int type)
+{
+	struct vmw_entry *e;
+	unsigned long n = 0;
+	char key[32], num[24];
+	size_t i;
+
+	snprintf(key, sizeof(key), K_SENT "%u", type);
+	if ((e = vmw_host_lookup(h, key, strlen(key))) != NULL)
+		for (i = 0; i < e->vlen && i < sizeof(num) - 1; i++)
+			n = n * 10 + (unsigned long)(e->value[i] - '0');
+	snprintf(num, sizeof(num), "%lu", n + 1);
+	return (vmw_host_set_saved(h, key, strlen(key), num, strlen(num)));
+}
+
 /* "SetGuestInfo  N VALUE": keep VALUE as " info.N". */
 static const char *
 set_guest_info(struct vmw_host *h, const char *msg, size_t len)
@@ -194,7 +213,8 @@ set_guest_info(struct vmw_host *h, const char *msg, size_t len)
 		return (why);
 	}
 	snprintf(key, sizeof(key), K_INFO "%u", type);
-	if (vmw_host_set_saved(h, key, strlen(key), p, end - p) != 0)
+	if (vmw_host_set_saved(h, key, strlen(key), p, end - p) != 0 ||
+	    count_sent(h, type) != 0)
 		return ("0 Cannot save guest info");
 	return ("1 ");
 }
@@ -426,6 +446,27 @@ show_guest(struct vmw_host *h)
 	putchar('}');
 }
 
+/* The " sent.N" counts as an object of type numbers and counts. */
+static void
+show_sent(struct vmw_host *h)
+{
+	size_t i, n = strlen(K_SENT);
+	int first = 1;
+
+	putchar('{');
+	for (i = 0; i < h->nentries; i++) {
+		if (strncmp(h->table[i].key, K_SENT, n) != 0)
+			continue;
+		printf("%s", first ? "" : ",");
+		first = 0;
+		json_string(stdout, h->table[i].key + n,
+		    strlen(h->table[i].key + n));
+		printf(":%.*s", (int)h->table[i].vlen,
+		    (const char *)h->table[i].value);
+	}
+	putchar('}');
+}
+
 int
 vmw_tools_show(struct vmw_host *h)
 {
@@ -461,6 +502,8 @@ vmw_tools_show(struct vmw_host *h)
 	show_tclo(h);
 	printf(",\"guest\":");
 	show_guest(h);
+	printf(",\"sent\":");
+	show_sent(h);
 	printf(",\"unknown\":");
 	show_log(h, K_UNKNOWN);
 	printf("}\n");

@@ -85,7 +85,8 @@ guest() {
 	g=$1; shift
 	rm -f "$S" "$T/power.log" "$T/fds"
 	case $g in
-	pvbusd)	set -- "$@" -- "$B/pvbusd" -a -d -o interval=1 \
+	pvbusd)	set -- "$@" -- "$B/pvbusd" -a -d -o interval=1
+		[ "$HALT" = default ] || set -- "$@" \
 		    -o "halt=${HALT:-$B/tests/fdcheck $T/fds; echo halt >>$T/power.log}"
 		[ -z "$CMD_TIMEOUT" ] ||
 		    set -- "$@" -o "cmd_timeout=$CMD_TIMEOUT"
@@ -247,6 +248,48 @@ check "pvbusd: a failing command is reported as failure" \
 grep -q 'failed with status 3' "$T/pvbusd.log" &&
     pass "pvbusd: a failing command is logged with its status" ||
     fail "pvbusd: a failing command is logged with its status" "$(cat "$T/pvbusd.log")"
+# The default halt, systemctl failing: shutdown is tried, then the host is
+# told.
+echo 3 >"$T/power.rc"
+HALT=default guest pvbusd --tclo OS_Halt --tclo ping
+until_holds 'len(d["tclo"]) == 2' || fail "default halt" "$(show)"
+stop
+rm -f "$T/power.rc"
+case $(cat "$T/power.log") in
+*"systemctl poweroff
+"*"shutdown -h now")
+	pass "pvbusd: the default halt, then shutdown -h now when systemctl fails" ;;
+*)	fail "pvbusd: the default halt, then shutdown -h now when systemctl fails" \
+	    "$(cat "$T/power.log")" ;;
+esac
+check "pvbusd: the failing default halt is reported" \
+    'd["statechanges"] == ["1 1", "0 1"]'
+
+# --- the other power states, and guest information sent again only when it
+# changed: all of it at Capabilities_Register and at a resume, then only the
+# uptime until an address and the host name change
+guest pvbusd --tclo Capabilities_Register --tclo OS_Resume --tclo OS_PowerOn \
+    --tclo OS_Suspend
+until_holds 'len(d["tclo"]) == 4 and d["sent"].get("7", 0) >= 4' ||
+    fail "guest info: sent" "$(show)"
+check "pvbusd: resume, power-on and suspend report their states" \
+    'd["statechanges"] == ["1 4", "1 3", "1 5"] and
+    all(c["reply"] == "OK " for c in d["tclo"])'
+check "pvbusd: all guest info at registration and resume, then only the uptime" \
+    'all(d["sent"].get(t) == 2 for t in ("1", "5", "6", "10"))'
+ip -6 addr add fd00:9:8::8/64 dev eth0 nodad
+hostname vmt-guest2
+until_holds 'd["sent"].get("10") == 3 and d["sent"].get("1") == 3' ||
+    fail "guest info: changes sent" "$(show)"
+stop
+check "pvbusd: a new address and host name are sent" \
+    '"fd00:9:8::8/64" in d["guest"]["nics"][0]["ips"] and
+    d["guest"]["hostname"] == "vmt-guest2"'
+check "pvbusd: what did not change is not sent again" \
+    'd["sent"]["5"] == 2 and d["sent"]["6"] == 2 and
+    d["sent"]["10"] == 3 and d["sent"]["1"] == 3'
+ip -6 addr del fd00:9:8::8/64 dev eth0
+hostname vmt-guest
 
 # --- a halt command that never ends: killed at cmd_timeout, the host told,
 # and the loop goes on
