@@ -8,6 +8,7 @@
  *
  * For each command, one line:
  *   STATUS WALL_MED MIN MAX CPU_MED MIN MAX RSS_MED MIN MAX OUT_MED MIN MAX
+ *     PSS_MED MIN MAX
  * wall and CPU (user + system) time in microseconds, peak RSS in KiB as the
  * kernel counts it (the shared libraries' pages the process touched
  * included), and with -p the first number the command printed (a figure it
@@ -17,6 +18,11 @@
  * with its process group, SECS seconds after it started; its peak RSS is then
  * the greatest sum of the resident sets of its group, sampled every 100 ms,
  * so that a daemon of several processes is not taken for its largest one.
+ * The PSS figures (KiB, else 0) are the greatest sum of the group's
+ * proportional set sizes seen so: each page shared with other processes
+ * counted as its share, so that pages of libc all the machine's processes
+ * map weigh on none of them whole, and the pages a daemon's processes share
+ * after fork are counted once among them.
  *
  * A command is started by fork and exec, with no shell between, so a
  * do-nothing program measures the floor of starting a program.  Its exit
@@ -43,7 +49,7 @@
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAXCMDS		8
 
-enum { WALL, CPU, RSS, OUT, NFIG };
+enum { WALL, CPU, RSS, OUT, PSS, NFIG };
 
 struct cmd {
 	char	**argv;
@@ -84,17 +90,39 @@ first_number(const char *buf)
 	return (0);
 }
 
-/* The resident set of process group PGRP in KiB, summed over /proc. */
+/* The Pss: line of /proc/PID/smaps_rollup in KiB, or 0. */
+static long
+proc_pss(const char *pid)
+{
+	char path[sizeof("/proc//smaps_rollup") + NAME_MAX], line[256];
+	long kib = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/smaps_rollup", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return (0);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Pss: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return (kib);
+}
+
+/*
+ * The resident set of process group PGRP in KiB, summed over /proc, and
+ * the sum of its proportional set sizes in *PSS.
+ */
 static double
-group_rss(pid_t pgrp)
+group_rss(pid_t pgrp, double *pss)
 {
 	char path[sizeof("/proc//statm") + NAME_MAX], buf[512], *p;
 	struct dirent *d;
-	long pages, kib = 0;
+	long pages, kib = 0, share = 0;
 	DIR *dir;
 	FILE *f;
 	int pg;
 
+	*pss = 0;
 	if ((dir = opendir("/proc")) == NULL)
 		return (0);
 	while ((d = readdir(dir)) != NULL) {
@@ -115,22 +143,25 @@ group_rss(pid_t pgrp)
 		if (fscanf(f, "%*s %ld", &pages) == 1)
 			kib += pages * (sysconf(_SC_PAGESIZE) / 1024);
 		fclose(f);
+		share += proc_pss(d->d_name);
 	}
 	closedir(dir);
+	*pss = share;
 	return (kib);
 }
 
 /*
  * Wait for PID, which runs in its own process group; after SECS seconds
- * stop the group.  Returns the peak RSS of the group seen meanwhile.
+ * stop the group.  Returns the peak RSS of the group seen meanwhile, and
+ * its peak PSS in *PEAK_PSS.
  */
 static double
 wait_stopping(pid_t pid, unsigned long secs, int *st, struct rusage *ru,
-    const struct timespec *t0)
+    const struct timespec *t0, double *peak_pss)
 {
 	const struct timespec tick = { 0, 100 * 1000 * 1000 };
 	struct timespec now;
-	double peak = 0, rss;
+	double peak = 0, rss, pss;
 	int signalled = 0;
 	pid_t w;
 
@@ -139,8 +170,10 @@ wait_stopping(pid_t pid, unsigned long secs, int *st, struct rusage *ru,
 			return (peak);
 		if (w == -1 && errno != EINTR)
 			err(1, "wait4");
-		if ((rss = group_rss(pid)) > peak)
+		if ((rss = group_rss(pid, &pss)) > peak)
 			peak = rss;
+		if (pss > *peak_pss)
+			*peak_pss = pss;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (timespec_us(t0, &now) >= secs * 1e6 + signalled * 10e6) {
 			/* Ten seconds after SIGTERM it is SIGKILL. */
@@ -162,7 +195,7 @@ run(struct cmd *c, int printed, unsigned long stop, int keep, size_t i)
 {
 	struct timespec t0, t1;
 	struct rusage ru;
-	double peak = 0;
+	double peak = 0, peak_pss = 0;
 	char buf[256];
 	size_t len = 0;
 	ssize_t n;
@@ -198,7 +231,7 @@ run(struct cmd *c, int printed, unsigned long stop, int keep, size_t i)
 		close(p[0]);
 	}
 	if (stop)
-		peak = wait_stopping(pid, stop, &st, &ru, &t0);
+		peak = wait_stopping(pid, stop, &st, &ru, &t0, &peak_pss);
 	else
 		while (wait4(pid, &st, 0, &ru) == -1)
 			if (errno != EINTR)
@@ -217,6 +250,7 @@ run(struct cmd *c, int printed, unsigned long stop, int keep, size_t i)
 	c->fig[CPU][i] = timeval_us(&ru.ru_utime) + timeval_us(&ru.ru_stime);
 	c->fig[RSS][i] = peak > ru.ru_maxrss ? peak : ru.ru_maxrss;
 	c->fig[OUT][i] = printed ? first_number(buf) : 0;
+	c->fig[PSS][i] = peak_pss;
 }
 
 static int

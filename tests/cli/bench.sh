@@ -10,7 +10,7 @@ P=$B/bench/pair
 # --- pair: one line per command, the printed figure, a changing status.
 run "$P" -n 3 -w 1 -- true -- sh -c 'exit 3'
 if [ "$RC" = 0 ] && [ "$(echo "$OUT" | wc -l)" = 2 ] &&
-    [ "$(echo "$OUT" | awk 'NF == 13 { n++ } END { print n }')" = 2 ] &&
+    [ "$(echo "$OUT" | awk 'NF == 16 { n++ } END { print n }')" = 2 ] &&
     [ "$(echo "$OUT" | awk '{ print $1 }' | tr '\n' ' ')" = "0 3 " ]; then
 	pass "pair: a line of figures per command"
 else
@@ -31,7 +31,7 @@ else
 fi
 # A daemon stand-in of two processes: stopped with its group after 1 s.
 run "$P" -k 1 -n 1 -w 0 -- sh -c 'sleep 60 & wait'
-if [ "$RC" = 0 ] && echo "$OUT" | awk '$1 != 143 || $8 <= 0 { exit 1 }'; then
+if [ "$RC" = 0 ] && echo "$OUT" | awk '$1 != 143 || $8 <= 0 || $14 <= 0 || $14 > $8 { exit 1 }'; then
 	pass "pair -k: the group stopped by SIGTERM"
 else
 	fail "pair -k: the group stopped by SIGTERM" "exit $RC: $OUT $ERR"
