@@ -115,7 +115,8 @@ all: $(PRODUCT) $(CMDS:%=$(BUILD)/%) $(STATIC) \
 	$(BENCHES) $(if $(CROSS_COMPILE),,arm64)
 
 # What the cli lane runs of the arm64 build (tests/cli/arm64.sh, under
-# qemu-aarch64), made with every native build; the whole of it is
+# qemu-aarch64) and the vm lane's arm64 guest (tests/vm/arm64_*.sh), made
+# with every native build; the whole of it is
 # make CROSS_COMPILE=aarch64-linux-gnu-.
 ARM64_CROSS	:= aarch64-linux-gnu-
 ARM64_BUILD	:= build-aarch64
@@ -123,7 +124,7 @@ arm64:
 	@$(MAKE) --no-print-directory CROSS_COMPILE=$(ARM64_CROSS) SAN= \
 	    BUILD=$(ARM64_BUILD) arm64-lane
 
-arm64-lane: $(BUILD)/hostctl $(BUILD)/static/hostctl
+arm64-lane: $(BUILD)/hostctl $(BUILD)/static/hostctl $(BUILD)/pvbusd
 	@:
 
 product: $(PRODUCT)
