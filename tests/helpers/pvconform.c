@@ -4,7 +4,9 @@
  * written for OpenBSD would.
  *
  *   pvconform check DEVICE TYPE none|rw [KEYBASE]
- *	every case of the contract; rw writes fresh keys KEYBASE-N
+ *   pvconform check DEVICE TYPE ro KEY VALUE
+ *	every case of the contract; rw writes fresh keys KEYBASE-N, ro
+ *	reads KEY, which holds VALUE, and sees a write refused
  *   pvconform refused DEVICE TYPE
  *	the cases that reach no store: the type, and the requests the
  *	checks refuse
@@ -298,12 +300,51 @@ check_rw(int ro, int rw, const char *base)
 	free(bigval);
 }
 
+/* A read-only store (fw_cfg, SMBIOS): reads as in check_rw, writes EROFS. */
+static void
+check_ro(int ro, int rw, const char *key, const char *want)
+{
+	char value[256];
+	size_t klen = strlen(key) + 1, n = strlen(want);
+
+	if (n + 2 > sizeof(value)) {
+		result("ro: value fits the checks' buffer", 0, "%zu bytes", n);
+		return;
+	}
+	memset(value, 'X', sizeof(value));
+	expect_errno("ro: read with a large buffer",
+	    pvioctl(ro, PVBUSIOC_KVREAD, (char *)key, klen, value,
+	    sizeof(value)), 0);
+	result("ro: the value", strcmp(value, want) == 0, "got \"%.*s\"",
+	    (int)sizeof(value) - 1, value);
+	result("ro: read copies strlen+1 bytes", value[n + 1] == 'X',
+	    "value[%zu] %#x", n + 1, (unsigned char)value[n + 1]);
+	memset(value, 'X', sizeof(value));
+	expect_errno("ro: exact buffer", pvioctl(ro, PVBUSIOC_KVREAD,
+	    (char *)key, klen, value, n + 1), 0);
+	memset(value, 'X', sizeof(value));
+	expect_errno("ro: buffer one byte short gives ERANGE",
+	    pvioctl(ro, PVBUSIOC_KVREAD, (char *)key, klen, value, n), ERANGE);
+	result("ro: ERANGE truncates nothing into the buffer",
+	    value[0] == 'X', "buffer written");
+	snprintf(value, sizeof(value), "%s", "overwritten");
+	expect_errno("ro: write gives EROFS", pvioctl(rw, PVBUSIOC_KVWRITE,
+	    (char *)key, klen, value, strlen(value) + 1), EROFS);
+	memset(value, 'X', sizeof(value));
+	expect_errno("ro: read after the refused write",
+	    pvioctl(ro, PVBUSIOC_KVREAD, (char *)key, klen, value,
+	    sizeof(value)), 0);
+	result("ro: the value is kept", strcmp(value, want) == 0,
+	    "got \"%.*s\"", (int)sizeof(value) - 1, value);
+}
+
 static int
 cmd_check(int argc, char *argv[])
 {
 	int ro, rw;
 
-	if (argc < 4 || (strcmp(argv[3], "rw") == 0 && argc < 5))
+	if (argc < 4 || (strcmp(argv[3], "rw") == 0 && argc < 5) ||
+	    (strcmp(argv[3], "ro") == 0 && argc < 6))
 		return (2);
 	prefix = strrchr(argv[1], '/') ? strrchr(argv[1], '/') + 1 : argv[1];
 	ro = xopen(argv[1], O_RDONLY);
@@ -312,7 +353,10 @@ cmd_check(int argc, char *argv[])
 	check_common(ro, rw);
 	if (strcmp(argv[3], "none") == 0)
 		check_nostore(ro, rw);
-	else {
+	else if (strcmp(argv[3], "ro") == 0) {
+		check_lengths(ro);
+		check_ro(ro, rw, argv[4], argv[5]);
+	} else {
 		check_lengths(ro);
 		check_rw(ro, rw, argv[4]);
 	}
@@ -509,6 +553,7 @@ main(int argc, char *argv[])
 	if (rc == 2)
 		fprintf(stderr, "usage: pvconform check DEVICE TYPE none|rw "
 		    "[KEYBASE]\n"
+		    "       pvconform check DEVICE TYPE ro KEY VALUE\n"
 		    "       pvconform refused DEVICE TYPE\n"
 		    "       pvconform stress DEVICE TYPE CLIENTS OPS KEYBASE\n"
 		    "       pvconform load DEVICE KEY VALUE N SECONDS\n");

@@ -4,9 +4,12 @@
 # the amd64 lane checks its own (tests/vm/pvbusd.sh): the OpenBSD ioctl ABI
 # as arm64's compiler lays out struct pvbus_req, through arm64's CUSE.
 #
-# /dev/pvbus0 is a Hyper-V unit from a CPUID dump (-C) with KVP pool files
-# under a root (-r), a writable store whatever the machine: the whole
-# contract, 4 clients of 500 ioctls, hostctl -f, SIGTERM.
+# First /dev/pvbus0 is a Hyper-V unit from a CPUID dump (-C) with KVP pool
+# files under a root (-r), a writable store whatever the machine: the whole
+# contract, 4 clients of 500 ioctls, hostctl -f, SIGTERM.  Then it is the
+# machine's own unit, QEMU from the device tree, with fw_cfg read-only: the
+# contract of a read-only store, a 60 KiB file through the device, writes
+# refused.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/vm/common"
 
@@ -25,6 +28,8 @@ arm64_built || exit 1
 
 grep -v '^#' "$TOP/../shared/cpuid-dumps/hyperv-azure-2023-icelake.txt" \
     >"$T/dump"
+yes abcdefghijklmnopqrstuvwxyz0123456789 | tr -d '\n' | head -c 61440 \
+    >"$T/60k.bin"
 
 cat >"$T/guest.sh" <<'EOF'
 # In the guest: PASS/FAIL lines on stdout, SECTION-DONE for the host.
@@ -93,10 +98,38 @@ kill "$sup"
 check "SIGTERM removes the device" within 100 gone
 check "SIGTERM ends every process" within 100 nprocs 0
 finished sigterm
+
+# The machine's own unit.
+if pvbusd 2>/tmp/start.err; then
+	pass "machine: daemon starts"
+else
+	fail "machine: daemon starts" "exit $?: $(cat /tmp/start.err)"
+	exit 1
+fi
+# By another name, so that its cases are told from the first unit's.
+ln -s /dev/pvbus0 /tmp/machine-pvbus0
+$conform check /tmp/machine-pvbus0 QEMU ro opt/org.example/k v1 ||
+    fail "pvconform check /dev/pvbus0 (machine)" "exit $?"
+out=$(hostctl -t -f /dev/pvbus0 2>&1)
+check "machine: hostctl -t" test "$out" = "/dev/pvbus0: QEMU"
+out=$(hostctl -f /dev/pvbus0 opt/org.example/f60k 2>&1)
+check "machine: a 60 KiB file through the device" \
+    test "$out" = "$(cat /pvbus/add/60k.bin)"
+out=$(hostctl -f /dev/pvbus0 opt/org.example 2>&1)
+check "machine: hostctl lists" test "$out" = "f60k
+k"
+out=$(hostctl -f /dev/pvbus0 opt/org.example/k v2 2>&1)
+check "machine: a write is refused" \
+    test "$?:$out" = "1:hostctl: ioctl: Read-only file system"
+kill "$(pidof pvbusd | tr ' ' '\n' | sort -n | head -n 1)"
+check "machine: SIGTERM removes the device" within 100 gone
+finished machine
 exit 0
 EOF
 
 PVBUS_VM_TIMEOUT=${PVBUS_VM_TIMEOUT:-300} vm_run_arm64 \
+    --fw-cfg opt/org.example/k=v1 \
+    --fw-cfg-file "opt/org.example/f60k=$T/60k.bin" --add "$T/60k.bin" \
     --add "$T/pvconform" --add "$T/dump" --add "$T/guest.sh" \
     -- sh /pvbus/add/guest.sh
 [ "$RC" = 125 ] && exit 1
@@ -104,7 +137,7 @@ echo "$OUT" | grep -v '^SECTION-DONE: '
 echo "$OUT" | grep -q '^FAIL: ' && echo "$ERR" | sed 's/^/    guest stderr: /' | tail -n 20
 [ "$RC" = 0 ] || fail "guest" "exit $RC: $(echo "$ERR" | tail -n 5 | tr '\n' ' ')"
 missing=
-for s in start check hostctl stress sigterm; do
+for s in start check hostctl stress sigterm machine; do
 	echo "$OUT" | grep -qx "SECTION-DONE: $s" || missing="$missing $s"
 done
 if [ -n "$missing" ]; then
