@@ -50,6 +50,8 @@ SOVER	:= $(SOMAJOR).1.0
 # Extra flags and libraries of single programs.
 CFLAGS_pvbusd	= $(shell $(PKG_CONFIG) --cflags fuse3 2>/dev/null)
 LIBS_pvbusd	= $(shell $(PKG_CONFIG) --libs fuse3 2>/dev/null)
+# The Xen agent publishes the release as the tools' version.
+CFLAGS_pvbusd	+= -DPVBUSD_VERSION='"$(VERSION)"'
 LIBS_hvsim	= -lcapstone
 # A test helper linked statically (the sanitizers cannot link so).
 LDFLAGS_hv_static = $(if $(filter 1,$(SAN)),,-static)

@@ -7,10 +7,12 @@
 #include "agent.h"
 #include "kvp.h"
 #include "vmt.h"
+#include "xen_agent.h"
 
 static const struct agent_ops *const agents[] = {
 	&vmt_agent,
 	&kvp_agent,
+	&xen_agent,
 };
 
 const struct agent_ops *
