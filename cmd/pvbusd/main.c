@@ -124,9 +124,12 @@ agent_opt(struct opts *o, const char *given)
 		o->agent.exclude = o->nics;
 	} else if (strcmp(arg, "interval") == 0) {
 		o->agent.interval = seconds(arg, val, AGENT_MAX_INTERVAL);
+		/* Only the number is kept. */
+		free(arg);
 	} else if (strcmp(arg, "cmd_timeout") == 0) {
 		o->agent.cmd_timeout = seconds(arg, val,
 		    AGENT_MAX_CMD_TIMEOUT);
+		free(arg);
 	} else {
 		fprintf(stderr, "pvbusd: -o %s: unknown; known: halt, reboot, "
 		    "nics, interval, cmd_timeout\n", arg);
@@ -363,10 +366,11 @@ wait_ready(int fd, size_t n)
 static int
 supervise(struct pvbus *bus, const struct opts *o, int statusfd)
 {
+	const struct agent_ops *agent;
 	struct child *c;
 	sigset_t set, old;
 	siginfo_t si;
-	size_t n, i;
+	size_t n, i, unit;
 	pid_t pid, self = getpid();
 	int ready[2], sig, status, error, rc = 1;
 
@@ -420,10 +424,14 @@ supervise(struct pvbus *bus, const struct opts *o, int statusfd)
 			close(ready[0]);
 			if (statusfd != -1)
 				close(statusfd);
-			if (c[i].agent != NULL)
-				agent_process(c[i].agent, bus, c[i].unit, o,
-				    ready[1], &old);
-			device_process(bus, c[i].unit, o, ready[1], &old);
+			/* The child needs its own entry only. */
+			agent = c[i].agent;
+			unit = c[i].unit;
+			free(c);
+			if (agent != NULL)
+				agent_process(agent, bus, unit, o, ready[1],
+				    &old);
+			device_process(bus, unit, o, ready[1], &old);
 		}
 	}
 	close(ready[1]);
