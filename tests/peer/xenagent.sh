@@ -148,7 +148,7 @@ until_ok() {
 	until "$@" >/dev/null 2>&1; do
 		kill -0 "$AGPID" 2>/dev/null || return 1
 		n=$((n + 1))
-		[ $n -lt 300 ] || return 1
+		[ $n -lt 600 ] || return 1
 		sleep 0.1
 	done
 }
