@@ -20,16 +20,6 @@
 
 typedef int (*open_fn)(const char *, int, ...);
 
-/* The inherited end must not leak into the scripts the daemon runs. */
-__attribute__((constructor)) static void
-hv_kvp_dev_init(void)
-{
-	const char *s = getenv("KVPHOST_FD");
-
-	if (s != NULL)
-		(void)fcntl(atoi(s), F_SETFD, FD_CLOEXEC);
-}
-
 static int
 hv_kvp_dev_open(const char *path, int flags)
 {
@@ -42,6 +32,12 @@ hv_kvp_dev_open(const char *path, int flags)
 	}
 	fd = fcntl(atoi(s), (flags & O_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD,
 	    0);
+	/*
+	 * The inherited end must not leak into the scripts the daemon runs;
+	 * it is kept open across exec until the device is opened, so that a
+	 * daemon started through a launcher (valgrind) still finds it.
+	 */
+	(void)fcntl(atoi(s), F_SETFD, FD_CLOEXEC);
 	(void)path;
 	return (fd);
 }
