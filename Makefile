@@ -178,7 +178,7 @@ UNIT_OBJS_pvbusd_xfer	= cmd/pvbusd/xfer.o
 UNIT_OBJS_nicinfo_host	= sim/hvsim/nicinfo.o
 UNIT_OBJS_kvpd_msg	= cmd/pvbusd/kvp_msg.o cmd/pvbusd/kvp_pools.o \
 			  cmd/pvbusd/kvp_auto.o cmd/pvbusd/kvp_ip.o \
-			  cmd/pvbusd/machine.o cmd/pvbusd/log.o
+			  cmd/pvbusd/machine.o cmd/pvbusd/log.o cmd/pvbusd/proc.o
 unit_objs = $(addprefix $(BUILD)/obj/,$(UNIT_OBJS_$(1)))
 
 .SECONDEXPANSION:

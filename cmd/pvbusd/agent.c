@@ -2,8 +2,13 @@
  * Which unit gets which agent.  A unit gets at most one: the first whose
  * wants() says yes.
  */
+#include <errno.h>
 #include <stddef.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
 
+#include "pvbusd.h"
 #include "agent.h"
 #include "kvp.h"
 #include "vmt.h"
@@ -24,4 +29,22 @@ agent_for(const struct pvbus_unit *unit)
 		if (agents[i]->wants(unit))
 			return (agents[i]);
 	return (NULL);
+}
+
+void
+agent_block_stop(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	sigprocmask(SIG_BLOCK, set, NULL);
+}
+
+void
+agent_ready(int readyfd)
+{
+	if (write(readyfd, "a", 1) != 1)
+		logit(LOG_WARNING, "agent: ready: %s", strerror(errno));
+	close(readyfd);
 }

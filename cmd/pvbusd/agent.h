@@ -6,6 +6,7 @@
 #ifndef PVBUSD_AGENT_H
 #define PVBUSD_AGENT_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include <pvbus.h>
@@ -42,6 +43,15 @@ struct agent_ops {
 	int		(*run)(const struct agent_conf *conf, struct pvbus *bus,
 			    size_t unit, int readyfd);
 };
+
+/*
+ * Into SET the signals that stop an agent (SIGTERM, SIGINT, SIGHUP), and
+ * block them, for the agent to wait for them where it waits for its host.
+ */
+void	agent_block_stop(sigset_t *set);
+
+/* Tell the supervisor the agent runs: one byte on READYFD, then closed. */
+void	agent_ready(int readyfd);
 
 /* The agent UNIT gets, or NULL. */
 const struct agent_ops	*agent_for(const struct pvbus_unit *unit);

@@ -141,19 +141,13 @@ kvp_run(const struct agent_conf *conf, struct pvbus *bus, size_t unit,
 	s.dev = -1;
 	for (r = 0; r < KVPD_NPOOLS; r++)
 		s.k.pools[r] = -1;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	agent_block_stop(&set);
 	if ((sfd = signalfd(-1, &set, SFD_CLOEXEC)) == -1 ||
 	    (buf = calloc(1, size + 1)) == NULL) {
 		logit(LOG_ERR, "KVP: %s", strerror(errno));
 		return (1);
 	}
-	if (write(readyfd, "a", 1) != 1)
-		logit(LOG_WARNING, "agent: ready: %s", strerror(errno));
-	close(readyfd);
+	agent_ready(readyfd);
 
 	for (;;) {
 		if (s.dev == -1) {

@@ -38,6 +38,7 @@
 #include "pvbusd.h"
 #include "machine.h"
 #include "kvp.h"
+#include "proc.h"
 
 #define SCRIPT_MAXOUT	65536
 #define CFG_MAX		16384
@@ -65,12 +66,10 @@ printable(const char *s, char *buf, size_t len)
 static int
 script(const char *path, const char *arg, char *out, size_t len, int *status)
 {
-	struct sigaction sa;
-	sigset_t none;
 	size_t got = 0;
 	ssize_t n;
 	pid_t pid;
-	int p[2], fd, sig;
+	int p[2], fd;
 	char c;
 
 	out[0] = '\0';
@@ -79,12 +78,7 @@ script(const char *path, const char *arg, char *out, size_t len, int *status)
 		return (-1);
 	}
 	if (pid == 0) {
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		for (sig = 1; sig < NSIG; sig++)
-			(void)sigaction(sig, &sa, NULL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		proc_child_signals();
 		if ((fd = open("/dev/null", O_RDONLY)) == -1 ||
 		    dup2(fd, STDIN_FILENO) == -1 ||
 		    dup2(p[1], STDOUT_FILENO) == -1)

@@ -13,4 +13,11 @@
  */
 pid_t	proc_find(const char *name);
 
+/*
+ * In a child about to exec a program: every signal's disposition back to
+ * the default and none blocked, as the program would have them from a
+ * shell rather than what pvbusd set for itself.
+ */
+void	proc_child_signals(void);
+
 #endif /* PVBUSD_PROC_H */

@@ -247,14 +247,8 @@ vmt_run(const struct agent_conf *conf, struct pvbus *bus, size_t unit,
 	memset(&v, 0, sizeof(v));
 	v.conf = conf;
 	v.t = &pv_vmw_backdoor;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	if (write(readyfd, "a", 1) != 1)
-		logit(LOG_WARNING, "agent: ready: %s", strerror(errno));
-	close(readyfd);
+	agent_block_stop(&set);
+	agent_ready(readyfd);
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	next_info = next_open = now;

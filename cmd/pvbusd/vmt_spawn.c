@@ -15,22 +15,16 @@
 #include <unistd.h>
 
 #include "pvbusd.h"
+#include "proc.h"
 #include "vmt.h"
 
 static void __attribute__((noreturn))
 child(const char *cmd)
 {
-	struct sigaction sa;
-	sigset_t none;
-	int fd, sig;
+	int fd;
 
 	(void)setpgid(0, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (sig = 1; sig < NSIG; sig++)
-		(void)sigaction(sig, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	proc_child_signals();
 	if ((fd = open("/dev/null", O_RDWR)) == -1)
 		_exit(126);
 	if (dup2(fd, STDIN_FILENO) == -1 || dup2(fd, STDOUT_FILENO) == -1 ||

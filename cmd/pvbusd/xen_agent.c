@@ -366,14 +366,8 @@ xen_run(const struct agent_conf *conf, struct pvbus *bus, size_t unit,
 	int error;
 
 	(void)unit;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	if (write(readyfd, "a", 1) != 1)
-		logit(LOG_WARNING, "agent: ready: %s", strerror(errno));
-	close(readyfd);
+	agent_block_stop(&set);
+	agent_ready(readyfd);
 	/* The store's replies are large: the agent's state is not on a stack. */
 	if ((a = calloc(1, sizeof(*a))) == NULL) {
 		logit(LOG_ERR, "Xen agent: out of memory");
