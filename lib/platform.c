@@ -220,6 +220,25 @@ pv_read_full(int fd, void *buf, size_t len, size_t *got)
 }
 
 int
+pv_pwrite_full(int fd, const void *buf, size_t len, off_t off)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = pwrite(fd, p, len, off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (errno);
+		}
+		p += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return (0);
+}
+
+int
 pv_read_text(const struct pv_platform *plat, const char *path, char *buf,
     size_t len)
 {

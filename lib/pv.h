@@ -106,6 +106,11 @@ int	pv_read_text(const struct pv_platform *, const char *path, char *buf,
  */
 int	pv_read_full(int fd, void *buf, size_t len, size_t *got);
 /*
+ * Write LEN bytes of BUF to FD at OFF whole, through signals (EINTR).  0 or
+ * the errno of the failed pwrite(2).
+ */
+int	pv_pwrite_full(int fd, const void *buf, size_t len, off_t off);
+/*
  * The value of the environment variable NAME into BUF: 0, ENOENT when it is
  * not set, ENAMETOOLONG when it does not fit; BUF is "" on an error.
  */

@@ -177,24 +177,6 @@ pool_done(struct kvpd *k, int pool, struct pool_image *im)
 	im->buf = NULL;
 }
 
-static int
-pool_pwrite(int fd, const char *buf, size_t len, off_t off)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = pwrite(fd, buf, len, off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (errno);
-		}
-		buf += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return (0);
-}
-
 /*
  * Make the file NEW (NEWLEN bytes) in place of OLD.  The daemon's rewrite
  * also drops a partial record at the end; so does this one.
@@ -205,14 +187,14 @@ pool_store(struct kvpd *k, int pool, const struct pool_image *old,
 {
 	int fd = k->pools[pool], error;
 
-	if ((error = pool_pwrite(fd, new, newlen, 0)) == 0 &&
+	if ((error = pv_pwrite_full(fd, new, newlen, 0)) == 0 &&
 	    ftruncate(fd, (off_t)newlen) == -1)
 		error = errno;
 	if (error == 0)
 		return (0);
 	logit(LOG_ERR, "KVP pool %d: cannot write it: %s", pool,
 	    strerror(error));
-	if (pool_pwrite(fd, old->buf, old->filelen, 0) != 0 ||
+	if (pv_pwrite_full(fd, old->buf, old->filelen, 0) != 0 ||
 	    ftruncate(fd, (off_t)old->filelen) == -1)
 		logit(LOG_ERR, "KVP pool %d: cannot put it back either",
 		    pool);

@@ -223,25 +223,6 @@ kvp_scan(struct kvp_file *f, kvp_scan_fn *fn, void *ctx)
 	return (got != tail ? EIO : 0);
 }
 
-/* Write BUF at OFF whole, or fail. */
-static int
-kvp_pwrite(int fd, const char *buf, size_t len, off_t off)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = pwrite(fd, buf, len, off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (errno);
-		}
-		buf += n;
-		len -= n;
-		off += n;
-	}
-	return (0);
-}
-
 /*
  * Items of the Auto pool as hv_kvp_daemon reports them to the host when
  * it enumerates pool 2: it makes them up on each request and does not
@@ -525,15 +506,15 @@ kvp_write(struct pv_unit *unit, enum kvp_pool pool, const char *key,
 		off_t at = (off_t)sl.index * KVP_POOL_RECSIZE +
 		    KVP_POOL_KEYSIZE;
 
-		error = kvp_pwrite(f.fd, rec + KVP_POOL_KEYSIZE,
+		error = pv_pwrite_full(f.fd, rec + KVP_POOL_KEYSIZE,
 		    KVP_POOL_VALUESIZE, at);
 		/* A value half written is put back as it was. */
-		if (error != 0 && kvp_pwrite(f.fd, sl.old,
+		if (error != 0 && pv_pwrite_full(f.fd, sl.old,
 		    KVP_POOL_VALUESIZE, at) != 0)
 			error = EIO;
 	} else {
 		/* After the last whole record, over a partial one if any. */
-		error = kvp_pwrite(f.fd, rec, sizeof(rec),
+		error = pv_pwrite_full(f.fd, rec, sizeof(rec),
 		    (off_t)n * KVP_POOL_RECSIZE);
 		if (error != 0 && ftruncate(f.fd, f.len) == -1)
 			error = EIO;	/* could not even undo it */
