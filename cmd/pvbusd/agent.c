@@ -44,7 +44,9 @@ agent_block_stop(sigset_t *set)
 void
 agent_ready(int readyfd)
 {
-	if (write(readyfd, "a", 1) != 1)
+	if (readyfd == -1)
+		return;
+	if (write(readyfd, "y", 1) != 1)
 		logit(LOG_WARNING, "agent: ready: %s", strerror(errno));
 	close(readyfd);
 }

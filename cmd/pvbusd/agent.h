@@ -1,7 +1,8 @@
 /*
  * pvbusd's agents: the guest side of a host's tools, one per unit whose
  * host expects one (vmt.c for VMware), each in a process of its own beside
- * the unit's device.  The table in agent.c says which unit gets which.
+ * the unit's device, or in pvbusd's own when it runs one agent alone (-a).
+ * The table in agent.c says which unit gets which.
  */
 #ifndef PVBUSD_AGENT_H
 #define PVBUSD_AGENT_H
@@ -36,9 +37,10 @@ struct agent_ops {
 	/* Whether UNIT gets this agent. */
 	int		(*wants)(const struct pvbus_unit *unit);
 	/*
-	 * The agent of unit UNIT of BUS, in its own process: writes one byte
-	 * to READYFD (then closes it) and runs until SIGTERM, SIGINT or
-	 * SIGHUP, which must not be blocked.  Returns the exit status.
+	 * The agent of unit UNIT of BUS, alone in its process: writes one
+	 * byte to READYFD (then closes it; -1: nobody waits) and runs until
+	 * SIGTERM, SIGINT or SIGHUP, which must not be blocked.  Returns the
+	 * exit status.
 	 */
 	int		(*run)(const struct agent_conf *conf, struct pvbus *bus,
 			    size_t unit, int readyfd);
@@ -50,7 +52,10 @@ struct agent_ops {
  */
 void	agent_block_stop(sigset_t *set);
 
-/* Tell the supervisor the agent runs: one byte on READYFD, then closed. */
+/*
+ * Tell whoever waits that the agent runs: one byte on READYFD, then closed;
+ * nothing when READYFD is -1.
+ */
 void	agent_ready(int readyfd);
 
 /* The agent UNIT gets, or NULL. */

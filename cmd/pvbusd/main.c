@@ -7,7 +7,9 @@
  * processes, waits until every node exists, then (without -d) lets the
  * starting process exit and keeps running detached.  SIGTERM, SIGINT and
  * SIGHUP stop the devices and end it; a device process that dies ends it too,
- * with status 1, for the service manager to restart.
+ * with status 1, for the service manager to restart.  With -a and a single
+ * agent there is nothing to supervise, and the agent runs in pvbusd's own
+ * process: a second one would only hold a second copy of libc's pages.
  */
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -218,24 +220,26 @@ detach_begin(void)
 {
 	int p[2];
 	pid_t pid;
-	char c = 0;
+	ssize_t n;
+	char c;
 
 	if (pipe2(p, O_CLOEXEC) == -1 || (pid = fork()) == -1)
 		fatal("fork");
 	if (pid > 0) {
 		close(p[1]);
-		while (read(p[0], &c, 1) == -1 && errno == EINTR)
+		while ((n = read(p[0], &c, 1)) == -1 && errno == EINTR)
 			;
-		/* EOF: the supervisor failed and has said why. */
-		_exit(c == 'y' ? 0 : 1);
+		/* A byte: it runs; EOF: it failed and has said why. */
+		_exit(n == 1 ? 0 : 1);
 	}
 	close(p[0]);
 	setsid();
 	return (p[1]);
 }
 
+/* The daemon's standard streams go to /dev/null; it logs to syslog. */
 static void
-detach_end(int statusfd)
+detach_stdio(void)
 {
 	int fd;
 
@@ -246,6 +250,12 @@ detach_end(int statusfd)
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}
+}
+
+static void
+detach_end(int statusfd)
+{
+	detach_stdio();
 	if (write(statusfd, "y", 1) != 1)
 		log_warn("start-up report");
 	close(statusfd);
@@ -284,6 +294,22 @@ device_process(struct pvbus *bus, size_t unit, const struct opts *o,
 	dev.daemon = !o->foreground;
 	dev.limit = (size_t)PVBUSD_XFER_PAGES * (size_t)sysconf(_SC_PAGESIZE);
 	_exit(pvbusd_serve(&dev));
+}
+
+/*
+ * The one agent of -a, in this process.  Its ready byte is the start-up
+ * report of a detached pvbusd; in the foreground there is nobody to tell.
+ * It keeps the capabilities it started with, as an agent process does.
+ */
+static int
+agent_alone(const struct agent_ops *agent, struct pvbus *bus, size_t unit,
+    const struct opts *o, int statusfd)
+{
+	log_info("%s agent: %s", pvbus_unit_name(pvbus_unit(bus, unit)),
+	    pvbus_unit_type(pvbus_unit(bus, unit)));
+	if (statusfd != -1)
+		detach_stdio();
+	return (agent->run(&o->agent, bus, unit, statusfd));
 }
 
 /* Wait up to TIMEOUT seconds for the children to exit; 0 when all did. */
@@ -392,6 +418,12 @@ supervise(struct pvbus *bus, const struct opts *o, int statusfd)
 		log_warnx("-a: no interface here has an agent");
 		free(c);
 		return (1);
+	}
+	if (n == 1 && c[0].agent != NULL) {
+		agent = c[0].agent;
+		unit = c[0].unit;
+		free(c);
+		return (agent_alone(agent, bus, unit, o, statusfd));
 	}
 	if (pipe2(ready, O_CLOEXEC) == -1) {
 		log_warn("pipe");

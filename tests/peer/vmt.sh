@@ -449,10 +449,16 @@ until_holds 'len(d["tclo"]) == 1' || :
 [ "$(cat "$T/started" 2>/dev/null)" = 0 ] && pass "pvbusd -a detaches with status 0" ||
     fail "pvbusd -a detaches with status 0" "$(cat "$T/started" 2>&1)"
 check "the detached agent answers the host" 'd["tclo"][0]["reply"] == "OK "'
+# One agent and no device: nothing to supervise, so a single process.
+agents=
 for p in /proc/[0-9]*; do
 	[ "$(cat "$p/comm" 2>/dev/null)" = pvbusd ] || continue
 	tr '\0' ' ' <"$p/cmdline" | grep -q "^$B/pvbusd -a -o interval=1 $" &&
-	    kill -TERM "${p#/proc/}" 2>/dev/null
+	    agents="$agents ${p#/proc/}"
 done
+[ "$(echo $agents | wc -w)" = 1 ] &&
+    pass "pvbusd -a with one agent is one process" ||
+    fail "pvbusd -a with one agent is one process" "processes:$agents"
+[ -n "$agents" ] && kill -TERM $agents 2>/dev/null
 wait "$HV"
 exit 0
