@@ -80,7 +80,7 @@ REPLAYS		:= $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
 PRELOAD_SRCS	:= $(wildcard tests/preload/*.c sim/kvphost/preload/*.c)
 PRELOADS	:= $(patsubst %.c,$(BUILD)/%.so,$(notdir $(PRELOAD_SRCS)))
 HEADERS		:= $(wildcard include/*.h include/*/*/*.h lib/*.h lib/*/*.h \
-		     sim/*.h sim/*/*.h fuzz/*.h tests/*.h)
+		     cmd/*/*.h sim/*.h sim/*/*.h fuzz/*.h tests/*.h)
 # The benchmark's programs; the libxenstore loop only where libxen-dev is.
 BENCH_PROGS	:= pair xsrelay floor_static floor_bsd floor_libc xs_pvbus \
 		   $(if $(shell $(PKG_CONFIG) --exists xenstore 2>/dev/null && echo y),xs_libxen)
