@@ -317,7 +317,9 @@ get_ip_info(struct kvpd *k, struct hv_kvp_msg *m)
 		return;
 	}
 	one = *it;
-	qsort(one.addrs, one.naddrs, sizeof(one.addrs[0]), addr_seq_cmp);
+	if (one.naddrs > 0)
+		qsort(one.addrs, one.naddrs, sizeof(one.addrs[0]),
+		    addr_seq_cmp);
 	v->addr_family = 0;
 	memset(v->ip_addr, 0, sizeof(v->ip_addr));
 	memset(v->sub_net, 0, sizeof(v->sub_net));

@@ -152,8 +152,25 @@ iface_cmp(const void *a, const void *b)
 	return (x->index < y->index ? -1 : x->index > y->index);
 }
 
+/* Room for one more in *V, N of *CAP elements of SIZE used: 0 or ENOMEM. */
+static int
+grow(void **v, size_t n, size_t *cap, size_t size)
+{
+	size_t want;
+	void *p;
+
+	if (n < *cap)
+		return (0);
+	want = *cap == 0 ? 4 : *cap * 2;
+	if ((p = reallocarray(*v, want, size)) == NULL)
+		return (ENOMEM);
+	*v = p;
+	*cap = want;
+	return (0);
+}
+
 /* The interfaces to report: up, not loopback, an Ethernet address. */
-static void
+static int
 add_link(struct machine *si, const struct ifaddrs *ifa,
     const char *const *exclude)
 {
@@ -164,19 +181,23 @@ add_link(struct machine *si, const struct ifaddrs *ifa,
 	    ll->sll_hatype != ARPHRD_ETHER || ll->sll_halen != 6 ||
 	    machine_excluded(ifa->ifa_name, exclude) ||
 	    find(si, ifa->ifa_name) != NULL)
-		return;
+		return (0);
 	if (si->nifaces == M_MAXIFACES) {
 		si->dropped++;
-		return;
+		return (0);
 	}
+	if (grow((void **)&si->ifaces, si->nifaces, &si->ifacecap,
+	    sizeof(*si->ifaces)) != 0)
+		return (ENOMEM);
 	it = &si->ifaces[si->nifaces++];
 	memset(it, 0, sizeof(*it));
 	snprintf(it->name, sizeof(it->name), "%s", ifa->ifa_name);
 	it->index = (unsigned int)ll->sll_ifindex;
 	memcpy(it->mac, ll->sll_addr, 6);
+	return (0);
 }
 
-static void
+static int
 add_addr(struct machine *si, const struct ifaddrs *ifa, unsigned int seq)
 {
 	const struct sockaddr_in *in = (const void *)ifa->ifa_addr;
@@ -185,21 +206,24 @@ add_addr(struct machine *si, const struct ifaddrs *ifa, unsigned int seq)
 	struct m_addr *a;
 
 	if ((it = find(si, ifa->ifa_name)) == NULL)
-		return;
+		return (0);
 	/*
 	 * Link-local IPv6 addresses stay, as vmtoolsd and hv_kvp_daemon keep
 	 * them: the host shows what the guest has.
 	 */
 	if (ifa->ifa_addr->sa_family == AF_INET6 &&
 	    IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
-		return;
+		return (0);
 	if (ifa->ifa_addr->sa_family == AF_INET &&
 	    (ntohl(in->sin_addr.s_addr) >> 24) == 127)
-		return;
+		return (0);
 	if (it->naddrs == M_MAXADDRS) {
 		it->dropped++;
-		return;
+		return (0);
 	}
+	if (grow((void **)&it->addrs, it->naddrs, &it->addrcap,
+	    sizeof(*it->addrs)) != 0)
+		return (ENOMEM);
 	a = &it->addrs[it->naddrs++];
 	memset(a, 0, sizeof(*a));
 	a->family = ifa->ifa_addr->sa_family;
@@ -215,6 +239,7 @@ add_addr(struct machine *si, const struct ifaddrs *ifa, unsigned int seq)
 		    ((const struct sockaddr_in6 *)(const void *)
 		    ifa->ifa_netmask)->sin6_addr.s6_addr, 16);
 	}
+	return (0);
 }
 
 int
@@ -223,45 +248,51 @@ machine_collect(struct machine *si, const char *const *exclude)
 	struct ifaddrs *ifs, *ifa;
 	unsigned int seq;
 	size_t i;
-	int pass;
+	int pass, error = 0;
 
 	memset(si, 0, sizeof(*si));
 	if (gethostname(si->hostname, sizeof(si->hostname)) == -1)
 		si->hostname[0] = '\0';
 	si->hostname[sizeof(si->hostname) - 1] = '\0';
 	os_names(si);
-	if ((si->ifaces = calloc(M_MAXIFACES, sizeof(*si->ifaces))) == NULL)
-		return (ENOMEM);
-	if (getifaddrs(&ifs) == -1) {
-		free(si->ifaces);
-		si->ifaces = NULL;
+	if (getifaddrs(&ifs) == -1)
 		return (errno);
-	}
 	/* Links first: an address belongs to an interface already known. */
 	for (pass = 0; pass < 2; pass++)
-		for (ifa = ifs, seq = 0; ifa != NULL;
+		for (ifa = ifs, seq = 0; ifa != NULL && error == 0;
 		    ifa = ifa->ifa_next, seq++) {
 			if (ifa->ifa_addr == NULL)
 				continue;
 			if (pass == 0 && ifa->ifa_addr->sa_family == AF_PACKET)
-				add_link(si, ifa, exclude);
+				error = add_link(si, ifa, exclude);
 			else if (pass == 1 &&
 			    (ifa->ifa_addr->sa_family == AF_INET ||
 			    ifa->ifa_addr->sa_family == AF_INET6))
-				add_addr(si, ifa, seq);
+				error = add_addr(si, ifa, seq);
 		}
 	freeifaddrs(ifs);
-	qsort(si->ifaces, si->nifaces, sizeof(*si->ifaces), iface_cmp);
+	if (error != 0) {
+		machine_free(si);
+		return (error);
+	}
+	/* An empty array is NULL, which qsort(3) must not be given. */
+	if (si->nifaces > 0)
+		qsort(si->ifaces, si->nifaces, sizeof(*si->ifaces), iface_cmp);
 	for (i = 0; i < si->nifaces; i++)
-		qsort(si->ifaces[i].addrs, si->ifaces[i].naddrs,
-		    sizeof(si->ifaces[i].addrs[0]), addr_cmp);
+		if (si->ifaces[i].naddrs > 0)
+			qsort(si->ifaces[i].addrs, si->ifaces[i].naddrs,
+			    sizeof(si->ifaces[i].addrs[0]), addr_cmp);
 	return (0);
 }
 
 void
 machine_free(struct machine *si)
 {
+	size_t i;
+
+	for (i = 0; i < si->nifaces; i++)
+		free(si->ifaces[i].addrs);
 	free(si->ifaces);
 	si->ifaces = NULL;
-	si->nifaces = 0;
+	si->nifaces = si->ifacecap = 0;
 }

@@ -28,8 +28,9 @@ struct m_iface {
 	char		name[IF_NAMESIZE];
 	unsigned int	index;
 	unsigned char	mac[6];
-	struct m_addr	addrs[M_MAXADDRS];
+	struct m_addr	*addrs;		/* naddrs of them */
 	size_t		naddrs;
+	size_t		addrcap;	/* room in addrs */
 	size_t		dropped;	/* addresses past M_MAXADDRS */
 };
 
@@ -39,6 +40,7 @@ struct machine {
 	char		os_name[64];	/* VMware's kind: "other6xlinux-64" */
 	struct m_iface	*ifaces;	/* ordered by interface index */
 	size_t		 nifaces;
+	size_t		 ifacecap;	/* room in ifaces */
 	size_t		 dropped;	/* interfaces past M_MAXIFACES */
 };
 
@@ -54,9 +56,11 @@ extern const char *const machine_default_exclude[];
  * Collect into SI.  EXCLUDE is a NULL-terminated list of shell patterns
  * (fnmatch(3)) of interface names to leave out.  Interfaces without an
  * Ethernet address and loopback addresses are left out too; IPv6
- * link-local addresses are kept, as vmtoolsd keeps them.  Interfaces are ordered by index, each one's IPv4 addresses before
- * its IPv6 ones, each family in address order, so that the same machine
- * gives the same answer.  0 or an errno value; free with machine_free().
+ * link-local addresses are kept, as vmtoolsd keeps them.  Interfaces are
+ * ordered by index, each one's IPv4 addresses before its IPv6 ones, each
+ * family in address order, so that the same machine gives the same answer.
+ * The arrays are as long as the machine needs, not the limits: an agent
+ * collects every interval.  0 or an errno value; free with machine_free().
  */
 int	machine_collect(struct machine *si, const char *const *exclude);
 void	machine_free(struct machine *si);
