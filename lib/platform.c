@@ -19,6 +19,11 @@
 #include "arch/x86.h"
 
 #define PV_DUMP_MAXSIZE	(4 * 1024 * 1024)
+/*
+ * A dump is a few KiB: the buffer starts here and doubles as needed, so
+ * that a daemon started with one never holds megabytes it did not use.
+ */
+#define PV_DUMP_FIRSTSIZE	(16 * 1024)
 
 int
 pv_platform_init(struct pv_platform *plat, const char *root,
@@ -59,8 +64,8 @@ int
 pv_cpuid_dump_load(const char *path, struct pv_cpuid_leaf **leavesp,
     size_t *nleavesp, char *why, size_t whylen)
 {
-	char *text;
-	size_t len;
+	char *text = NULL, *grown;
+	size_t len = 0, cap = PV_DUMP_FIRSTSIZE, got;
 	int fd, error;
 
 	if (whylen > 0)
@@ -68,14 +73,22 @@ pv_cpuid_dump_load(const char *path, struct pv_cpuid_leaf **leavesp,
 	/* The dump is a file of the user's, not under the root. */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return (errno);
-	if ((text = malloc(PV_DUMP_MAXSIZE)) == NULL) {
-		close(fd);
-		return (ENOMEM);
+	for (;;) {
+		if ((grown = realloc(text, cap)) == NULL) {
+			error = ENOMEM;
+			break;
+		}
+		text = grown;
+		if ((error = pv_read_full(fd, text + len, cap - len,
+		    &got)) != 0 || (len += got) < cap)
+			break;
+		if (cap == PV_DUMP_MAXSIZE) {
+			error = EFBIG;
+			break;
+		}
+		cap = cap * 2 < PV_DUMP_MAXSIZE ? cap * 2 : PV_DUMP_MAXSIZE;
 	}
-	error = pv_read_full(fd, text, PV_DUMP_MAXSIZE, &len);
 	close(fd);
-	if (error == 0 && len == PV_DUMP_MAXSIZE)
-		error = EFBIG;
 	if (error == 0)
 		error = pv_cpuid_dump_parse(text, len, leavesp, nleavesp, why,
 		    whylen);

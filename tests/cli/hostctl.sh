@@ -234,6 +234,14 @@ expect "dump with a leaf wider than 32 bits" 1 "" \
 printf '%s\n   0x40000000 0x-1: eax=0x40000001 %s\n' "$leaf1" "$kvm" > "$T/sign.txt"
 run "$H" -C "$T/sign.txt" -t
 expect "dump with a sign" 1 "" "hostctl: $T/sign.txt: line 2: a sign in 0x-1"
+# A dump is read whole however long, its buffer growing up to 4 MiB.
+{ echo "$leaf1"; awk 'BEGIN { for (i = 0; i < 40000; i++) printf "# %070d\n", i }'
+    echo "   0x40000000 0x00: eax=0x40000001 $kvm"; } > "$T/long.txt"
+run "$H" -C "$T/long.txt" -t
+expect "dump of 2.9 MB, the leaf at its end" 0 "/dev/pvbus0: KVM"
+{ cat "$T/long.txt" "$T/long.txt"; } | head -c 4194304 > "$T/huge.txt"
+run "$H" -C "$T/huge.txt" -t
+expect "dump of 4 MiB: refused" 1 "" "hostctl: $T/huge.txt: File too large"
 run "$H" -C "$KVM" -t -j
 expect "-t -j" 0 '{"device": "/dev/pvbus0", "type": "KVM"}'
 run "$H" -C "$KVM" -t -o "$T/type.out"
