@@ -4,9 +4,11 @@
  * peer, ours, peer, ...), so that a machine that slows down or speeds up
  * during the run weighs on all of them alike.
  *
- *   pair [-n runs] [-w warm] [-p] [-k secs] -- A [ARGS...] [-- B [ARGS...]]...
+ *   pair [-n runs] [-w warm] [-p] [-k secs] [-o file] -- A [ARGS...]
+ *       [-- B [ARGS...]]...
  *
- * For each command, one line:
+ * For each command, one line, on the standard output or into FILE (for a
+ * pair started by a program whose own output is there, such as kvphost):
  *   STATUS WALL_MED MIN MAX CPU_MED MIN MAX RSS_MED MIN MAX OUT_MED MIN MAX
  *     PSS_MED MIN MAX
  * wall and CPU (user + system) time in microseconds, peak RSS in KiB as the
@@ -60,8 +62,8 @@ struct cmd {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: pair [-n runs] [-w warm] [-p] [-k secs] -- "
-	    "A [ARGS...] [-- B [ARGS...]]...\n");
+	fprintf(stderr, "usage: pair [-n runs] [-w warm] [-p] [-k secs] "
+	    "[-o file] -- A [ARGS...] [-- B [ARGS...]]...\n");
 	exit(2);
 }
 
@@ -294,13 +296,17 @@ main(int argc, char *argv[])
 	unsigned long stop = 0;
 	int ch, printed = 0;
 
-	while ((ch = getopt(argc, argv, "+k:n:pw:")) != -1) {
+	while ((ch = getopt(argc, argv, "+k:n:o:pw:")) != -1) {
 		switch (ch) {
 		case 'k':
 			stop = number(optarg, 1, 3600);
 			break;
 		case 'n':
 			runs = number(optarg, 1, 100000);
+			break;
+		case 'o':
+			if (freopen(optarg, "w", stdout) == NULL)
+				err(2, "%s", optarg);
 			break;
 		case 'p':
 			printed = 1;

@@ -23,6 +23,16 @@ if [ "$RC" = 0 ] &&
 else
 	fail "pair -p: the figure printed" "exit $RC: $OUT"
 fi
+run "$P" -o "$T/pair.out" -n 2 -w 0 -- echo not in the file
+if [ "$RC" = 0 ] && [ -z "$OUT" ] &&
+    awk 'NF != 16 || $1 != 0 { exit 1 } END { exit NR != 1 }' "$T/pair.out"; then
+	pass "pair -o: the line into the file"
+else
+	fail "pair -o: the line into the file" "exit $RC: $OUT / $(cat "$T/pair.out")"
+fi
+run "$P" -o "$T/no/such/dir" -n 1 -- true
+expect "pair -o: a file that cannot be made" 2 "" \
+    "pair: $T/no/such/dir: No such file or directory"
 run "$P" -n 2 -w 0 -- sh -c "[ ! -e $T/once ] && : >$T/once"
 if [ "$RC" = 1 ] && echo "$ERR" | grep -q 'exit status 0, then 1'; then
 	pass "pair: a status that changes fails"
@@ -38,7 +48,7 @@ else
 fi
 run "$P" -n 0 -- true
 expect "pair: no runs is a usage error" 2 "" \
-    "usage: pair [-n runs] [-w warm] [-p] [-k secs] -- A [ARGS...] [-- B [ARGS...]]..."
+    "usage: pair [-n runs] [-w warm] [-p] [-k secs] [-o file] -- A [ARGS...] [-- B [ARGS...]]..."
 
 # --- The driver, once through.
 BENCH_RUNS=1 BENCH_WARM=0 BENCH_OPS=5 BENCH_RECORDS=5 BENCH_AGENT_S=1 \
@@ -50,10 +60,12 @@ if [ "$RC" = 0 ]; then
 else
 	fail "driver: every row measured" "exit $RC: $(echo "$ERR" | head -n 5)"
 fi
-# The agent rows where pvbusd has an agent.
-agent=
+# The agent rows where pvbusd has an agent; the KVP agent's where the
+# driver can make its namespaces (root) and hv_kvp_daemon is there.
+agent= kvp=
 "$B/pvbusd" -\? 2>&1 | grep -q -e '\[-a' && agent=1
-run python3 - "$T/bench.json" "$agent" <<'PY'
+[ -n "$agent" ] && [ "$(id -u)" = 0 ] && [ -x /usr/sbin/hv_kvp_daemon ] && kvp=1
+run python3 - "$T/bench.json" "$agent" "$kvp" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))["metrics"]
 want = ["detect floor", "detect: hostctl", "vmware read", "vmware write",
@@ -61,6 +73,8 @@ want = ["detect floor", "detect: hostctl", "vmware read", "vmware write",
     "kvp list", "stripped size", "peak rss"]
 if sys.argv[2]:
     want += ["agent cpu", "agent peak rss"]
+if sys.argv[3]:
+    want += ["agent cpu: pvbusd -a, KVP", "agent peak rss: pvbusd -a, KVP"]
 errs = []
 names = [r.get("name") for r in m]
 if len(set(names)) != len(names):
