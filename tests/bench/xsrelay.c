@@ -43,7 +43,7 @@ static int
 unix_socket(const char *path, int listening)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd;
+	int fd, n;
 
 	if (strlen(path) >= sizeof(sun.sun_path))
 		errx(1, "%s: path too long", path);
@@ -51,9 +51,18 @@ unix_socket(const char *path, int listening)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
 		err(1, "socket");
 	if (listening) {
-		unlink(path);
+		/*
+		 * Listening under a name of its own, then renamed, as xssim
+		 * does: a client that sees PATH can connect at once (between
+		 * bind and listen it would be refused).
+		 */
+		n = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s.%d",
+		    path, (int)getpid());
+		if (n < 0 || (size_t)n >= sizeof(sun.sun_path))
+			errx(1, "%s: path too long", path);
+		unlink(sun.sun_path);
 		if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-		    listen(fd, 16) == -1)
+		    listen(fd, 16) == -1 || rename(sun.sun_path, path) == -1)
 			err(1, "%s", path);
 	} else if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		close(fd);
