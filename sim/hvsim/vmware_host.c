@@ -66,6 +66,7 @@ static const struct option vmw_options[] = {
 	{ "tclo",		required_argument,	NULL, OPT_TCLO },
 	{ "tclo-file",		required_argument,	NULL, OPT_TCLO_FILE },
 	{ "close-tclo-every",	required_argument,	NULL, OPT_CLOSE_TCLO },
+	{ "refuse-tclo",	required_argument,	NULL, OPT_REFUSE_TCLO },
 	{ "show",		no_argument,		NULL, OPT_SHOW },
 	{ NULL, 0, NULL, 0 }
 };
@@ -775,7 +776,8 @@ vmw_open(struct vmw_host *h, struct user_regs_struct *regs)
 		return (0);
 	for (i = 0; i < h->max_channels && h->chans[i].used; i++)
 		;
-	if (i == h->max_channels)
+	if (i == h->max_channels ||
+	    (proto == PROTO_TCLO && vmw_tools_tclo_open(h)))
 		return (0);
 	ch = &h->chans[i];
 	memset(ch, 0, sizeof(*ch));

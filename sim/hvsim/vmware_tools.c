@@ -15,6 +15,8 @@
  *	" diskinfo"	the JSON of the last SetGuestDiskInfo
  *	" info.N"	the value of the last "SetGuestInfo  N VALUE"
  *	" sent.N"	how many "SetGuestInfo  N" the host took, in decimal
+ *	" tclo.opened", " tclo.refused"
+ *			how many TCLO channels the host opened and refused
  *
  * A log is a sequence of records, each its length in decimal, a newline
  * and its bytes.
@@ -24,8 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../number.h"
 #include "nicinfo.h"
 #include "vmware_host.h"
+
+#define VMW_MAXREFUSE_S	86400
 
 #define K_CAPS		" capabilities"
 #define K_STATES	" statechanges"
@@ -36,6 +41,8 @@
 #define K_DISKINFO	" diskinfo"
 #define K_INFO		" info."
 #define K_SENT		" sent."
+#define K_TCLO_OPENED	" tclo.opened"
+#define K_TCLO_REFUSED	" tclo.refused"
 
 #define INFO_IPADDRESS_V3	10
 #define INFO_OS_DETAILED	11
@@ -153,6 +160,14 @@ vmw_tools_option(struct vmw_host *h, int val, const char *arg)
 		}
 		t->close_every = n;
 		return (0);
+	case OPT_REFUSE_TCLO:
+		if (sim_number(arg, 0, VMW_MAXREFUSE_S, &n) == -1) {
+			sim_number_error("hvsim", "--refuse-tclo", arg, 0,
+			    VMW_MAXREFUSE_S);
+			return (-1);
+		}
+		t->refuse_s = n;
+		return (0);
 	case OPT_SHOW:
 		t->show = 1;
 		return (0);
@@ -172,16 +187,15 @@ vmw_tools_free(struct vmw_host *h)
 	h->tools.ntclo = 0;
 }
 
-/* One more "SetGuestInfo  TYPE" in " sent.TYPE"; 0 or -1. */
+/* One more in the decimal count KEY; 0 or -1. */
 static int
-count_sent(struct vmw_host *h, unsigned int type)
+count(struct vmw_host *h, const char *key)
 {
 	struct vmw_entry *e;
 	unsigned long n = 0;
-	char key[32], num[24];
+	char num[24];
 	size_t i;
 
-	snprintf(key, sizeof(key), K_SENT "%u", type);
 	if ((e = vmw_host_lookup(h, key, strlen(key))) != NULL)
 		for (i = 0; i < e->vlen && i < sizeof(num) - 1; i++)
 			n = n * 10 + (unsigned long)(e->value[i] - '0');
@@ -213,8 +227,10 @@ set_guest_info(struct vmw_host *h, const char *msg, size_t len)
 		return (why);
 	}
 	snprintf(key, sizeof(key), K_INFO "%u", type);
-	if (vmw_host_set_saved(h, key, strlen(key), p, end - p) != 0 ||
-	    count_sent(h, type) != 0)
+	if (vmw_host_set_saved(h, key, strlen(key), p, end - p) != 0)
+		return ("0 Cannot save guest info");
+	snprintf(key, sizeof(key), K_SENT "%u", type);
+	if (count(h, key) != 0)
 		return ("0 Cannot save guest info");
 	return ("1 ");
 }
@@ -283,6 +299,23 @@ vmw_tools_tclo_next(struct vmw_host *h, unsigned int id,
 	t->cookie = ch->cookie1;
 	*lenp = t->tclo[t->next].len;
 	return (t->tclo[t->next].cmd);
+}
+
+int
+vmw_tools_tclo_open(struct vmw_host *h)
+{
+	struct vmw_tools *t = &h->tools;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (t->first_open.tv_sec == 0)
+		t->first_open = now;
+	if (now.tv_sec - t->first_open.tv_sec < (time_t)t->refuse_s) {
+		(void)count(h, K_TCLO_REFUSED);
+		return (1);
+	}
+	(void)count(h, K_TCLO_OPENED);
+	return (0);
 }
 
 int
@@ -467,6 +500,18 @@ show_sent(struct vmw_host *h)
 	putchar('}');
 }
 
+/* The decimal count KEY, 0 where there is none. */
+static void
+show_number(struct vmw_host *h, const char *key)
+{
+	struct vmw_entry *e = vmw_host_lookup(h, key, strlen(key));
+
+	if (e == NULL || e->vlen == 0)
+		printf("0");
+	else
+		printf("%.*s", (int)e->vlen, (const char *)e->value);
+}
+
 int
 vmw_tools_show(struct vmw_host *h)
 {
@@ -504,6 +549,10 @@ vmw_tools_show(struct vmw_host *h)
 	show_guest(h);
 	printf(",\"sent\":");
 	show_sent(h);
+	printf(",\"tclo_opened\":");
+	show_number(h, K_TCLO_OPENED);
+	printf(",\"tclo_refused\":");
+	show_number(h, K_TCLO_REFUSED);
 	printf(",\"unknown\":");
 	show_log(h, K_UNKNOWN);
 	printf("}\n");

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct vmw_host;
 struct vmw_chan;
@@ -26,6 +27,8 @@ struct vmw_tools {
 	unsigned int	  chan;		/* on this channel, */
 	uint32_t	  cookie;	/* while its cookie is this one */
 	unsigned long	  close_every;	/* --close-tclo-every */
+	unsigned long	  refuse_s;	/* --refuse-tclo */
+	struct timespec	  first_open;	/* of TCLO; tv_sec 0 before it */
 	unsigned long	  replies;
 	int		  show;		/* --show */
 };
@@ -55,6 +58,14 @@ const char *vmw_tools_rpci(struct vmw_host *, const char *msg, size_t len);
  */
 const char *vmw_tools_tclo_next(struct vmw_host *, unsigned int id,
 	    const struct vmw_chan *ch, size_t *lenp);
+
+/*
+ * The guest opens a TCLO channel and one is free: 1 when the host refuses
+ * it (for --refuse-tclo seconds after the guest's first try, as a host
+ * whose TCLO another tools instance holds until it ends), else 0.  Either
+ * is counted in the state file.
+ */
+int	vmw_tools_tclo_open(struct vmw_host *);
 
 /*
  * The guest sent MSG on TCLO channel ID: the reply to the command sent

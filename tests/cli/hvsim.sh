@@ -365,11 +365,17 @@ b" ;;
 		    "--max-channels: $arg is " "(want 0 to 128)" \
 		    --profile vmware --max-channels "$arg" -- echo ran
 	done
+	for arg in -1 86401 x 1s ""; do
+		usage_msg "--refuse-tclo '$arg' refused" \
+		    "--refuse-tclo: $arg is " "(want 0 to 86400)" \
+		    --profile vmware --refuse-tclo "$arg" -- echo ran
+	done
 	usage_msg "--checkpoint-every -1 is called negative" "-1 is negative" \
 	    "" --profile vmware --checkpoint-every -1 -- echo ran
 	run $TO "$H" --profile vmware --checkpoint-every 1000000000 \
-	    --max-channels 128 -- echo ran
-	expect "largest --checkpoint-every and --max-channels taken" 0 "ran"
+	    --max-channels 128 --refuse-tclo 86400 -- echo ran
+	expect "largest --checkpoint-every, --max-channels, --refuse-tclo taken" \
+	    0 "ran"
 	if command -v vmware-rpctool >/dev/null; then
 		run $TO "$H" --profile vmware --guestinfo 'guestinfo.a=b c=d' \
 		    -- vmware-rpctool 'info-get guestinfo.a'

@@ -340,6 +340,23 @@ for flavour in "--checkpoint-every 3" "--checkpoint-every 2 --no-hb" \
 	done
 done
 
+# --- a host that refuses TCLO for 3 s (another tools instance held it):
+# the tools ask once (with cookies, then without), wait, and ask again
+# later, not in a loop; then they answer.
+for g in pvbusd vmtoolsd; do
+	guest $g --refuse-tclo 3 --tclo ping
+	until_holds 'len(d["tclo"]) == 1' ||
+	    fail "$g: refused TCLO: answers later" "$(show)"
+	stop
+	check "$g: a refused TCLO channel asked for again once, later" \
+	    'd["tclo_refused"] == 2 and d["tclo_opened"] == 1 and
+	    d["tclo"][0]["reply"] == "OK "'
+done
+[ "$(grep -c 'TCLO channel: the host refused it; asking again in 15 s' \
+    "$T/pvbusd.log")" = 1 ] &&
+    pass "pvbusd: the refusal logged once" ||
+    fail "pvbusd: the refusal logged once" "$(cat "$T/pvbusd.log")"
+
 # --- guestinfo through hostctl while the agent runs, on the same host
 rm -f "$S"
 "$B/hvsim" --profile vmware --state "$S" --tclo ping -- sh -c '
