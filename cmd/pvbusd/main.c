@@ -9,7 +9,8 @@
  * SIGHUP stop the devices and end it; a device process that dies ends it too,
  * with status 1, for the service manager to restart.  With -a and a single
  * agent there is nothing to supervise, and the agent runs in pvbusd's own
- * process: a second one would only hold a second copy of libc's pages.
+ * process: a second one would only add its own private pages, and map
+ * libc's shared ones again.
  */
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -273,6 +274,9 @@ agent_process(const struct agent_ops *agent, struct pvbus *bus, size_t unit,
     const struct opts *o, int readyfd, const sigset_t *oldmask)
 {
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	/* The starter waits for the end of its output only until start-up. */
+	if (!o->foreground)
+		detach_stdio();
 	_exit(agent->run(&o->agent, bus, unit, readyfd));
 }
 

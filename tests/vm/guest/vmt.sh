@@ -60,6 +60,17 @@ round() {
 	fi
 	[ -c /dev/pvbus0 ] && pass "$r: pvbusd returns once /dev/pvbus0 exists" ||
 	    fail "$r: pvbusd returns once /dev/pvbus0 exists" "$(ls /dev)"
+	# Detached, no process of pvbusd keeps a standard stream of its
+	# starter's, which would wait for the end of that output for ever.
+	kept=
+	for p in $(pidof pvbusd); do
+		for fd in 0 1 2; do
+			[ "$(readlink "/proc/$p/fd/$fd")" = /dev/null ] ||
+			    kept="$kept $p:$fd"
+		done
+	done
+	[ -z "$kept" ] && pass "$r: every process's streams on /dev/null" ||
+	    fail "$r: every process's streams on /dev/null" "kept:$kept"
 	until_holds '"tools.capability.statechange "' ||
 	    fail "$r: the agent registers" "$(show)"
 	up0=$(uptime_sent)
