@@ -152,21 +152,21 @@ iface_cmp(const void *a, const void *b)
 	return (x->index < y->index ? -1 : x->index > y->index);
 }
 
-/* Room for one more in *V, N of *CAP elements of SIZE used: 0 or ENOMEM. */
-static int
-grow(void **v, size_t n, size_t *cap, size_t size)
+/*
+ * V (N of *CAP elements of SIZE used) with room for one more: V itself, a
+ * larger copy, or NULL (V left as it is) when memory is short.
+ */
+static void *
+grow(void *v, size_t n, size_t *cap, size_t size)
 {
 	size_t want;
-	void *p;
 
 	if (n < *cap)
-		return (0);
+		return (v);
 	want = *cap == 0 ? 4 : *cap * 2;
-	if ((p = reallocarray(*v, want, size)) == NULL)
-		return (ENOMEM);
-	*v = p;
-	*cap = want;
-	return (0);
+	if ((v = reallocarray(v, want, size)) != NULL)
+		*cap = want;
+	return (v);
 }
 
 /* The interfaces to report: up, not loopback, an Ethernet address. */
@@ -186,9 +186,10 @@ add_link(struct machine *si, const struct ifaddrs *ifa,
 		si->dropped++;
 		return (0);
 	}
-	if (grow((void **)&si->ifaces, si->nifaces, &si->ifacecap,
-	    sizeof(*si->ifaces)) != 0)
+	if ((it = grow(si->ifaces, si->nifaces, &si->ifacecap,
+	    sizeof(*si->ifaces))) == NULL)
 		return (ENOMEM);
+	si->ifaces = it;
 	it = &si->ifaces[si->nifaces++];
 	memset(it, 0, sizeof(*it));
 	snprintf(it->name, sizeof(it->name), "%s", ifa->ifa_name);
@@ -221,9 +222,10 @@ add_addr(struct machine *si, const struct ifaddrs *ifa, unsigned int seq)
 		it->dropped++;
 		return (0);
 	}
-	if (grow((void **)&it->addrs, it->naddrs, &it->addrcap,
-	    sizeof(*it->addrs)) != 0)
+	if ((a = grow(it->addrs, it->naddrs, &it->addrcap,
+	    sizeof(*it->addrs))) == NULL)
 		return (ENOMEM);
+	it->addrs = a;
 	a = &it->addrs[it->naddrs++];
 	memset(a, 0, sizeof(*a));
 	a->family = ifa->ifa_addr->sa_family;
