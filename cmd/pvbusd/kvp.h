@@ -14,6 +14,7 @@
 #ifndef PVBUSD_KVP_H
 #define PVBUSD_KVP_H
 
+#include <sys/utsname.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +53,14 @@ struct kvpd {
 	/* The domain name answered for the host name it was resolved for. */
 	char				 fqdn_host[256];
 	char				 fqdn[256];
+	/*
+	 * The system's names for the Auto pool, read when an enumeration
+	 * starts (item 0) and used by its later items.
+	 */
+	int				 names_read;
+	struct utsname			 uts;
+	char				 os_name[KVPD_VALUESIZE];  /* NAME */
+	char				 os_version_id[KVPD_VALUESIZE];
 	size_t				 refused;	/* bad messages, for the log */
 };
 
@@ -110,7 +119,8 @@ int	kvpd_register_answer(struct kvpd *k, const void *msg, size_t len);
  * Item INDEX of the Auto pool as the daemon numbers them
  * (FullyQualifiedDomainName, IntegrationServicesVersion, NetworkAddressIPv4,
  * NetworkAddressIPv6, OSBuildNumber, OSName, OSMajorVersion, OSMinorVersion,
- * OSVersion, ProcessorArchitecture), from the live system (kvp_auto.c):
+ * OSVersion, ProcessorArchitecture), from the live system (kvp_auto.c),
+ * whose names are read again when an enumeration starts (INDEX 0):
  * its name into KEY (KVPD_KEYSIZE bytes) and value into VALUE
  * (KVPD_VALUESIZE bytes).  0, or ENOENT past the last.
  */

@@ -194,18 +194,37 @@ addresses(struct kvpd *k, int family, char *out, size_t len)
 	machine_free(&si);
 }
 
+/*
+ * The system's names, once an enumeration: the host asks for the items
+ * one message each, from the first, and eleven uname(2) calls and reads of
+ * os-release(5) would tell it nothing more.
+ */
+static void
+read_names(struct kvpd *k)
+{
+	if (uname(&k->uts) == -1)
+		memset(&k->uts, 0, sizeof(k->uts));
+	if (os_release(k, "NAME", k->os_name, sizeof(k->os_name)) != 0)
+		snprintf(k->os_name, sizeof(k->os_name), "%s",
+		    k->uts.sysname);
+	if (os_release(k, "VERSION_ID", k->os_version_id,
+	    sizeof(k->os_version_id)) != 0)
+		k->os_version_id[0] = '\0';
+	k->names_read = 1;
+}
+
 int
 kvpd_auto_item(struct kvpd *k, uint32_t index, char *key, char *value)
 {
-	struct utsname u;
+	const struct utsname *u = &k->uts;
 
 	if (index >= AUTO_COUNT)
 		return (ENOENT);
 	memset(key, 0, KVPD_KEYSIZE);
 	memset(value, 0, KVPD_VALUESIZE);
 	snprintf(key, KVPD_KEYSIZE, "%s", auto_names[index]);
-	if (uname(&u) == -1)
-		memset(&u, 0, sizeof(u));
+	if (index == 0 || !k->names_read)
+		read_names(k);
 	switch (index) {
 	case AUTO_FQDN:
 		fqdn(k, value, KVPD_VALUESIZE);
@@ -221,25 +240,23 @@ kvpd_auto_item(struct kvpd *k, uint32_t index, char *key, char *value)
 		addresses(k, AF_INET6, value, KVPD_VALUESIZE);
 		break;
 	case AUTO_OSBUILD:
-		snprintf(value, KVPD_VALUESIZE, "%s", u.release);
+		snprintf(value, KVPD_VALUESIZE, "%s", u->release);
 		break;
 	case AUTO_OSNAME:
-		if (os_release(k, "NAME", value, KVPD_VALUESIZE) != 0)
-			snprintf(value, KVPD_VALUESIZE, "%s", u.sysname);
+		snprintf(value, KVPD_VALUESIZE, "%s", k->os_name);
 		break;
 	case AUTO_OSMAJOR:
-		if (os_release(k, "VERSION_ID", value, KVPD_VALUESIZE) != 0)
-			value[0] = '\0';
+		snprintf(value, KVPD_VALUESIZE, "%s", k->os_version_id);
 		break;
 	case AUTO_OSMINOR:
 		break;
 	case AUTO_OSVERSION:
 		/* The host wants x.y.z: the release up to its first '-'. */
 		snprintf(value, KVPD_VALUESIZE, "%.*s",
-		    (int)strcspn(u.release, "-"), u.release);
+		    (int)strcspn(u->release, "-"), u->release);
 		break;
 	case AUTO_ARCH:
-		snprintf(value, KVPD_VALUESIZE, "%s", u.machine);
+		snprintf(value, KVPD_VALUESIZE, "%s", u->machine);
 		break;
 	}
 	return (0);

@@ -450,8 +450,8 @@ both "setip $GUID 0 192.0.2.30 255.255.255.0 - -"
 mount --bind "$T/scripts" "$SCRIPTS"
 
 # --- pvbusd alone. -------------------------------------------------------
-# The Auto pool follows the machine: a new host name and a new address
-# between two enumerations of one session.
+# The Auto pool follows the machine: a new host name, a new address and an
+# upgraded system between two enumerations of one session.
 mkfifo "$T/in"
 "$KVPHOST" -d "$PVBUSD" <"$T/in" >"$T/live.out" 2>"$T/live.err" &
 host=$!
@@ -468,19 +468,22 @@ echo "enum 2" >&3
 wait_for '^end 10$' "$T/live.out"
 hostname kvpguest2
 ip addr add 192.0.2.99/24 dev eth0
+printf 'NAME="Upgraded Linux"\nVERSION_ID="13"\n' >"$T/os-release"
+mount --bind "$T/os-release" /etc/os-release
 echo "mark after" >&3
 echo "enum 2" >&3
 exec 3>&-
 wait $host
 after=$(sed -n '/^mark after$/,$p' "$T/live.out")
 case $after in
-*"FullyQualifiedDomainName=kvpguest2.example.net"*"NetworkAddressIPv4=192.0.2.10;198.51.100.7;192.0.2.99"*)
-	pass "Auto pool follows a new host name and a new address" ;;
-*)	fail "Auto pool follows a new host name and a new address" \
+*"FullyQualifiedDomainName=kvpguest2.example.net"*"NetworkAddressIPv4=192.0.2.10;198.51.100.7;192.0.2.99"*"OSName=Upgraded Linux"*"OSMajorVersion=13"*)
+	pass "Auto pool follows a new host name, address and system" ;;
+*)	fail "Auto pool follows a new host name, address and system" \
 	    "$(echo "$after" | tr '\n' '|')" ;;
 esac
 hostname kvpguest
 ip addr del 192.0.2.99/24 dev eth0
+umount /etc/os-release
 
 # Messages no driver sends: each refused with HV_E_FAIL and a line in the
 # log, the pools untouched, the agent still answering after them.
