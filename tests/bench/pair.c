@@ -294,6 +294,7 @@ main(int argc, char *argv[])
 	struct cmd cmds[MAXCMDS];
 	size_t ncmds = 0, runs = 10, warm = 2, r, i, f;
 	unsigned long stop = 0;
+	const char *outfile = NULL;
 	int ch, printed = 0;
 
 	while ((ch = getopt(argc, argv, "+k:n:o:pw:")) != -1) {
@@ -305,8 +306,7 @@ main(int argc, char *argv[])
 			runs = number(optarg, 1, 100000);
 			break;
 		case 'o':
-			if (freopen(optarg, "w", stdout) == NULL)
-				err(2, "%s", optarg);
+			outfile = optarg;
 			break;
 		case 'p':
 			printed = 1;
@@ -344,6 +344,8 @@ main(int argc, char *argv[])
 	}
 	if (ncmds == 0)
 		usage();
+	if (outfile != NULL && freopen(outfile, "w", stdout) == NULL)
+		err(2, "%s", outfile);
 
 	for (r = 0; r < warm + runs; r++)
 		for (i = 0; i < ncmds; i++)

@@ -23,9 +23,10 @@ if [ "$RC" = 0 ] &&
 else
 	fail "pair -p: the figure printed" "exit $RC: $OUT"
 fi
-run "$P" -o "$T/pair.out" -n 2 -w 0 -- echo not in the file
+run "$P" -o "$T/pair.out" -p -n 2 -w 0 -- echo 42
 if [ "$RC" = 0 ] && [ -z "$OUT" ] &&
-    awk 'NF != 16 || $1 != 0 { exit 1 } END { exit NR != 1 }' "$T/pair.out"; then
+    awk 'NF != 16 || $1 != 0 || $11 != 42 { exit 1 } END { exit NR != 1 }' \
+    "$T/pair.out"; then
 	pass "pair -o: the line into the file"
 else
 	fail "pair -o: the line into the file" "exit $RC: $OUT / $(cat "$T/pair.out")"
@@ -33,6 +34,11 @@ fi
 run "$P" -o "$T/no/such/dir" -n 1 -- true
 expect "pair -o: a file that cannot be made" 2 "" \
     "pair: $T/no/such/dir: No such file or directory"
+echo kept >"$T/kept"
+run "$P" -o "$T/kept" -n 0 -- true
+[ "$RC" = 2 ] && [ "$(cat "$T/kept")" = kept ] &&
+    pass "pair -o: a usage error leaves the file alone" ||
+    fail "pair -o: a usage error leaves the file alone" "exit $RC: $(cat "$T/kept")"
 run "$P" -n 2 -w 0 -- sh -c "[ ! -e $T/once ] && : >$T/once"
 if [ "$RC" = 1 ] && echo "$ERR" | grep -q 'exit status 0, then 1'; then
 	pass "pair: a status that changes fails"
