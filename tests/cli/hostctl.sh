@@ -242,6 +242,21 @@ expect "dump of 2.9 MB, the leaf at its end" 0 "/dev/pvbus0: KVM"
 { cat "$T/long.txt" "$T/long.txt"; } | head -c 4194304 > "$T/huge.txt"
 run "$H" -C "$T/huge.txt" -t
 expect "dump of 4 MiB: refused" 1 "" "hostctl: $T/huge.txt: File too large"
+# At the buffer's edges: its first size, and the largest dump taken.
+for size in 16384 4194303; do
+	printf '%s\n   0x40000000 0x00: eax=0x40000001 %s\n' "$leaf1" "$kvm" \
+	    > "$T/edge.txt"
+	# Comment lines of 71 bytes (a line holds at most 255), then the rest.
+	awk -v n=$((size - $(wc -c < "$T/edge.txt"))) 'BEGIN {
+		for (; n >= 71; n -= 71) printf "#%069d\n", 0
+		if (n == 1) printf "\n"
+		else if (n > 1) { printf "#"; for (; n > 2; n--) printf "x"; printf "\n" }
+	}' >> "$T/edge.txt"
+	run "$H" -C "$T/edge.txt" -t
+	[ "$(wc -c < "$T/edge.txt")" = $size ] &&
+	    expect "dump of exactly $size bytes" 0 "/dev/pvbus0: KVM" ||
+	    fail "dump of exactly $size bytes" "made $(wc -c < "$T/edge.txt")"
+done
 run "$H" -C "$KVM" -t -j
 expect "-t -j" 0 '{"device": "/dev/pvbus0", "type": "KVM"}'
 run "$H" -C "$KVM" -t -o "$T/type.out"
