@@ -42,11 +42,14 @@ agent_block_stop(sigset_t *set)
 }
 
 void
-agent_ready(int readyfd)
+agent_ready(const struct agent_conf *conf, int readyfd)
 {
-	if (readyfd == -1)
-		return;
-	if (write(readyfd, "y", 1) != 1)
-		logit(LOG_WARNING, "agent: ready: %s", strerror(errno));
-	close(readyfd);
+	if (readyfd != -1) {
+		if (write(readyfd, "y", 1) != 1)
+			logit(LOG_WARNING, "agent: ready: %s",
+			    strerror(errno));
+		close(readyfd);
+	}
+	if (conf->detach)
+		log_detach();
 }

@@ -30,6 +30,7 @@ struct agent_conf {
 	const char *const	*exclude;	/* interface name patterns */
 	unsigned int		 interval;
 	unsigned int		 cmd_timeout;	/* seconds a command may run */
+	int			 detach;	/* once ready: log_detach() */
 };
 
 struct agent_ops {
@@ -53,10 +54,11 @@ struct agent_ops {
 void	agent_block_stop(sigset_t *set);
 
 /*
- * Tell whoever waits that the agent runs: one byte on READYFD, then closed;
- * nothing when READYFD is -1.
+ * Tell whoever waits that the agent runs: one byte on READYFD, then closed
+ * (nothing when READYFD is -1); a daemon's agent then leaves its starter's
+ * standard streams (CONF's detach), which showed its start-up errors.
  */
-void	agent_ready(int readyfd);
+void	agent_ready(const struct agent_conf *conf, int readyfd);
 
 /* The agent UNIT gets, or NULL. */
 const struct agent_ops	*agent_for(const struct pvbus_unit *unit);

@@ -55,9 +55,11 @@ struct kvpd {
 	char				 fqdn[256];
 	/*
 	 * The system's names for the Auto pool, read when an enumeration
-	 * starts (item 0) and used by its later items.
+	 * starts (an item not after the last one asked, names_index) and
+	 * used by its later items.
 	 */
 	int				 names_read;
+	uint32_t			 names_index;
 	struct utsname			 uts;
 	char				 os_name[KVPD_VALUESIZE];  /* NAME */
 	char				 os_version_id[KVPD_VALUESIZE];

@@ -147,7 +147,7 @@ kvp_run(const struct agent_conf *conf, struct pvbus *bus, size_t unit,
 		logit(LOG_ERR, "KVP: %s", strerror(errno));
 		return (1);
 	}
-	agent_ready(readyfd);
+	agent_ready(conf, readyfd);
 
 	for (;;) {
 		if (s.dev == -1) {

@@ -195,9 +195,9 @@ addresses(struct kvpd *k, int family, char *out, size_t len)
 }
 
 /*
- * The system's names, once an enumeration: the host asks for the items
- * one message each, from the first, and eleven uname(2) calls and reads of
- * os-release(5) would tell it nothing more.
+ * The system's names, once an enumeration: the host asks for the items one
+ * message each, from the first, and a uname(2) for each of the ten and an
+ * os-release(5) read for each of its two would tell it nothing more.
  */
 static void
 read_names(struct kvpd *k)
@@ -223,8 +223,10 @@ kvpd_auto_item(struct kvpd *k, uint32_t index, char *key, char *value)
 	memset(key, 0, KVPD_KEYSIZE);
 	memset(value, 0, KVPD_VALUESIZE);
 	snprintf(key, KVPD_KEYSIZE, "%s", auto_names[index]);
-	if (index == 0 || !k->names_read)
+	/* A new enumeration starts at 0, or at least not after the last. */
+	if (!k->names_read || index <= k->names_index)
 		read_names(k);
+	k->names_index = index;
 	switch (index) {
 	case AUTO_FQDN:
 		fqdn(k, value, KVPD_VALUESIZE);

@@ -7,11 +7,13 @@
  * static buffers, and errno is kept for the caller.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "pvbusd.h"
 
@@ -23,6 +25,20 @@
  * and errors to stderr, which is /dev/null once it has detached.
  */
 static int log_foreground = 1;
+
+void
+log_detach(void)
+{
+	int fd;
+
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+}
 
 void
 log_init(int foreground)

@@ -156,6 +156,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	o->agent.exclude = machine_default_exclude;
 	o->agent.interval = AGENT_DEFAULT_INTERVAL;
 	o->agent.cmd_timeout = AGENT_DEFAULT_CMD_TIMEOUT;
+	o->agent.detach = 1;
 	while ((ch = getopt(argc, argv, "aC:dg:m:o:r:T:")) != -1) {
 		switch (ch) {
 		case 'a':
@@ -169,6 +170,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			break;
 		case 'd':
 			o->foreground = 1;
+			o->agent.detach = 0;
 			break;
 		case 'g':
 			if ((gr = getgrnam(optarg)) != NULL) {
@@ -238,25 +240,10 @@ detach_begin(void)
 	return (p[1]);
 }
 
-/* The daemon's standard streams go to /dev/null; it logs to syslog. */
-static void
-detach_stdio(void)
-{
-	int fd;
-
-	if ((fd = open("/dev/null", O_RDWR)) != -1) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		if (fd > STDERR_FILENO)
-			close(fd);
-	}
-}
-
 static void
 detach_end(int statusfd)
 {
-	detach_stdio();
+	log_detach();
 	if (write(statusfd, "y", 1) != 1)
 		log_warn("start-up report");
 	close(statusfd);
@@ -274,9 +261,6 @@ agent_process(const struct agent_ops *agent, struct pvbus *bus, size_t unit,
     const struct opts *o, int readyfd, const sigset_t *oldmask)
 {
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
-	/* The starter waits for the end of its output only until start-up. */
-	if (!o->foreground)
-		detach_stdio();
 	_exit(agent->run(&o->agent, bus, unit, readyfd));
 }
 
@@ -311,8 +295,6 @@ agent_alone(const struct agent_ops *agent, struct pvbus *bus, size_t unit,
 {
 	log_info("%s agent: %s", pvbus_unit_name(pvbus_unit(bus, unit)),
 	    pvbus_unit_type(pvbus_unit(bus, unit)));
-	if (statusfd != -1)
-		detach_stdio();
 	return (agent->run(&o->agent, bus, unit, statusfd));
 }
 

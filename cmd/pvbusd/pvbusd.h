@@ -161,6 +161,11 @@ int	pvbusd_caps_limit(uint64_t keep);
  * None of them changes errno.
  */
 void	log_init(int foreground);
+/*
+ * A daemon's standard streams to /dev/null, once it has started: whoever
+ * started it waits for the end of that output only until then.
+ */
+void	log_detach(void);
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -248,7 +248,7 @@ vmt_run(const struct agent_conf *conf, struct pvbus *bus, size_t unit,
 	v.conf = conf;
 	v.t = &pv_vmw_backdoor;
 	agent_block_stop(&set);
-	agent_ready(readyfd);
+	agent_ready(conf, readyfd);
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	next_info = next_open = now;

@@ -367,7 +367,7 @@ xen_run(const struct agent_conf *conf, struct pvbus *bus, size_t unit,
 
 	(void)unit;
 	agent_block_stop(&set);
-	agent_ready(readyfd);
+	agent_ready(conf, readyfd);
 	/* The store's replies are large: the agent's state is not on a stack. */
 	if ((a = calloc(1, sizeof(*a))) == NULL) {
 		logit(LOG_ERR, "Xen agent: out of memory");

@@ -308,9 +308,12 @@ vmw_tools_tclo_open(struct vmw_host *h)
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (t->first_open.tv_sec == 0)
+	if (!t->tried) {
 		t->first_open = now;
-	if (now.tv_sec - t->first_open.tv_sec < (time_t)t->refuse_s) {
+		t->tried = 1;
+	}
+	if ((double)(now.tv_sec - t->first_open.tv_sec) +
+	    (now.tv_nsec - t->first_open.tv_nsec) / 1e9 < (double)t->refuse_s) {
 		(void)count(h, K_TCLO_REFUSED);
 		return (1);
 	}

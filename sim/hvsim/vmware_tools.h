@@ -28,7 +28,8 @@ struct vmw_tools {
 	uint32_t	  cookie;	/* while its cookie is this one */
 	unsigned long	  close_every;	/* --close-tclo-every */
 	unsigned long	  refuse_s;	/* --refuse-tclo */
-	struct timespec	  first_open;	/* of TCLO; tv_sec 0 before it */
+	int		  tried;	/* the guest has asked for TCLO */
+	struct timespec	  first_open;	/* when it first asked */
 	unsigned long	  replies;
 	int		  show;		/* --show */
 };

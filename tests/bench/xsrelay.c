@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -62,8 +63,11 @@ unix_socket(const char *path, int listening)
 			errx(1, "%s: path too long", path);
 		unlink(sun.sun_path);
 		if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-		    listen(fd, 16) == -1 || rename(sun.sun_path, path) == -1)
-			err(1, "%s", path);
+		    listen(fd, 16) == -1 || rename(sun.sun_path, path) == -1) {
+			warn("%s", sun.sun_path);
+			unlink(sun.sun_path);
+			exit(1);
+		}
 	} else if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		close(fd);
 		return (-1);
