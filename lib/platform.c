@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pv.h"
@@ -230,6 +231,44 @@ pv_read_full(int fd, void *buf, size_t len, size_t *got)
 		*got += n;
 	}
 	return (0);
+}
+
+/* The longest pause between two tries of a held lock. */
+#define PV_LOCK_MAXSTEP_MS	16
+
+int
+pv_lock_wait(int fd, short type, int timeout_ms)
+{
+	struct flock fl;
+	struct timespec start, now, nap;
+	long waited, step = 1;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = 0;
+	fl.l_len = 0;		/* to the end, however long it grows */
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		if (fcntl(fd, F_SETLK, &fl) == 0)
+			return (0);
+		if (errno == EINTR)
+			continue;
+		if (errno != EACCES && errno != EAGAIN)
+			return (errno);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		waited = (now.tv_sec - start.tv_sec) * 1000 +
+		    (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (waited >= timeout_ms)
+			return (EBUSY);
+		if (step > timeout_ms - waited)
+			step = timeout_ms - waited;
+		nap.tv_sec = step / 1000;
+		nap.tv_nsec = step % 1000 * 1000000;
+		nanosleep(&nap, NULL);
+		if (step < PV_LOCK_MAXSTEP_MS)
+			step *= 2;
+	}
 }
 
 int

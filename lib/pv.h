@@ -111,6 +111,15 @@ int	pv_read_full(int fd, void *buf, size_t len, size_t *got);
  */
 int	pv_pwrite_full(int fd, const void *buf, size_t len, off_t off);
 /*
+ * Take FD's whole-file fcntl lock of TYPE (F_RDLCK, F_WRLCK, F_UNLCK)
+ * within TIMEOUT_MS: 0, EBUSY when another process held it that long, or
+ * the errno of the failed fcntl(2).  F_SETLKW cannot be bounded without a
+ * signal, which a library must not take from its caller, so the lock is
+ * tried and tried again, at growing intervals: the holders of the files
+ * locked so (the KVP pools) hold them for one rewrite of a small file.
+ */
+int	pv_lock_wait(int fd, short type, int timeout_ms);
+/*
  * The value of the environment variable NAME into BUF: 0, ENOENT when it is
  * not set, ENAMETOOLONG when it does not fit; BUF is "" on an error.
  */

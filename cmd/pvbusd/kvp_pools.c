@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "pv.h"
@@ -25,7 +24,6 @@
 
 /* A pool past this is not one the daemon wrote (lib/store/kvp.c agrees). */
 #define KVPD_POOL_MAXBYTES	(16u * 1024 * 1024)
-#define KVPD_LOCK_MAXSTEP_MS	16
 
 _Static_assert(KVPD_KEYSIZE == KVP_POOL_KEYSIZE, "key field");
 _Static_assert(KVPD_VALUESIZE == KVP_POOL_VALUESIZE, "value field");
@@ -40,50 +38,20 @@ struct pool_image {
 static int
 pool_lock(int fd, short type, int pool)
 {
-	struct flock fl;
-	struct timespec start, now, nap;
-	long waited, step = 1;
+	int error;
 
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = type;
-	fl.l_whence = SEEK_SET;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		if (fcntl(fd, F_SETLK, &fl) == 0)
-			return (0);
-		if (errno == EINTR)
-			continue;
-		if (errno != EACCES && errno != EAGAIN) {
-			logit(LOG_ERR, "KVP pool %d: lock: %s", pool,
-			    strerror(errno));
-			return (errno);
-		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		waited = (now.tv_sec - start.tv_sec) * 1000 +
-		    (now.tv_nsec - start.tv_nsec) / 1000000;
-		if (waited >= KVPD_LOCK_MS) {
-			logit(LOG_WARNING, "KVP pool %d: locked by another "
-			    "process for %d ms: request refused", pool,
-			    KVPD_LOCK_MS);
-			return (EBUSY);
-		}
-		nap.tv_sec = 0;
-		nap.tv_nsec = step * 1000000;
-		nanosleep(&nap, NULL);
-		if (step < KVPD_LOCK_MAXSTEP_MS)
-			step *= 2;
-	}
+	if ((error = pv_lock_wait(fd, type, KVPD_LOCK_MS)) == EBUSY)
+		logit(LOG_WARNING, "KVP pool %d: locked by another process "
+		    "for %d ms: request refused", pool, KVPD_LOCK_MS);
+	else if (error != 0)
+		logit(LOG_ERR, "KVP pool %d: lock: %s", pool, strerror(error));
+	return (error);
 }
 
 static void
 pool_unlock(int fd)
 {
-	struct flock fl;
-
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_UNLCK;
-	fl.l_whence = SEEK_SET;
-	(void)fcntl(fd, F_SETLK, &fl);
+	(void)pv_lock_wait(fd, F_UNLCK, 0);
 }
 
 int

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "pv.h"
@@ -26,8 +25,6 @@
 
 /* A pool file past this is not one the daemon wrote; refuse to load it. */
 #define KVP_POOL_MAXBYTES	(16u * 1024 * 1024)
-/* The longest pause between two tries of a held lock. */
-#define KVP_LOCK_MAXSTEP_MS	16
 
 /*
  * A pool file open under its lock.  Every access takes the whole-file
@@ -59,62 +56,13 @@ kvp_pool_path(const struct pv_unit *unit, enum kvp_pool pool, char *buf,
 	return (n < 0 || (size_t)n >= len ? ENAMETOOLONG : 0);
 }
 
-/* Milliseconds from START to now. */
-static long
-kvp_ms_since(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return ((now.tv_sec - start->tv_sec) * 1000 +
-	    (now.tv_nsec - start->tv_nsec) / 1000000);
-}
-
-/*
- * Take the whole-file lock within TIMEOUT_MS, or EBUSY.  F_SETLKW cannot
- * be bounded without a signal, which a library must not take from its
- * caller, so the lock is tried and tried again, at growing intervals:
- * the daemon holds it for one rewrite of a small file.
- */
-static int
-kvp_lock(int fd, short type, int timeout_ms)
-{
-	struct flock fl;
-	struct timespec start, nap;
-	long waited, step = 1;
-
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = type;
-	fl.l_whence = SEEK_SET;
-	fl.l_start = 0;
-	fl.l_len = 0;		/* to the end, however long it grows */
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		if (fcntl(fd, F_SETLK, &fl) == 0)
-			return (0);
-		if (errno == EINTR)
-			continue;
-		if (errno != EACCES && errno != EAGAIN)
-			return (errno);
-		if ((waited = kvp_ms_since(&start)) >= timeout_ms)
-			return (EBUSY);
-		if (step > timeout_ms - waited)
-			step = timeout_ms - waited;
-		nap.tv_sec = step / 1000;
-		nap.tv_nsec = step % 1000 * 1000000;
-		nanosleep(&nap, NULL);
-		if (step < KVP_LOCK_MAXSTEP_MS)
-			step *= 2;
-	}
-}
-
 static void
 kvp_close(struct kvp_file *f)
 {
 	free(f->buf);
 	f->buf = NULL;
 	if (f->fd != -1) {
-		(void)kvp_lock(f->fd, F_UNLCK, 0);
+		(void)pv_lock_wait(f->fd, F_UNLCK, 0);
 		close(f->fd);
 		f->fd = -1;
 	}
@@ -149,7 +97,7 @@ kvp_open(struct pv_unit *unit, enum kvp_pool pool, int create,
 		f->fd = -1;
 		return (error == ENOENT && !create ? 0 : error);
 	}
-	error = kvp_lock(f->fd, type, unit->bus->store_timeout_ms);
+	error = pv_lock_wait(f->fd, type, unit->bus->store_timeout_ms);
 	if (error == EBUSY)
 		snprintf(unit->store_error, sizeof(unit->store_error),
 		    "kvp: %s: locked by another process for %d ms", path,
